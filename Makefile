@@ -1,0 +1,47 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PORT ?= 5000
+FLASK := $(BIN)/flask --app coop
+
+.PHONY: run test lint format worker clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(INSTALLED)
+
+## run: migrate, load demo data once, serve on http://127.0.0.1:$(PORT) with the worker and beat
+run: $(INSTALLED)
+	$(FLASK) db upgrade
+	$(FLASK) coop demo-data
+	@echo "Starting the Celery worker and beat, then the web app on http://127.0.0.1:$(PORT)"
+	$(BIN)/celery -A celery_worker worker --beat --pool=solo --loglevel=info \
+		--schedule=instance/celerybeat-schedule & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+## test: lint, then the whole suite on SQLite and on PostgreSQL
+test: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	COOP_TEST_DB=sqlite $(BIN)/pytest -n 2
+	COOP_TEST_DB=postgresql $(BIN)/pytest -n 2
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## worker: the Celery worker alone (with beat), for a second terminal
+worker: $(INSTALLED)
+	$(BIN)/celery -A celery_worker worker --beat --loglevel=info --schedule=instance/celerybeat-schedule
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,6 @@
+"""Entry point for the Celery worker and beat: `celery -A celery_worker worker -B`."""
+
+from coop import create_app
+
+app = create_app()
+celery = app.extensions["celery"]

@@ -1,0 +1,158 @@
+"""Configuration classes, read from the environment.
+
+`create_app()` picks one by the COOP_CONFIG variable (development, test, production).
+The development defaults need nothing installed: SQLite, a filesystem Celery broker,
+in-memory rate limits and emails written to instance/outbox/.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("COOP_INSTANCE_DIR", BASE_DIR / "instance"))
+INSECURE_SECRET = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    return int(env(name, str(default)))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def celery_settings(broker_url: str, **extra: object) -> dict:
+    settings = {
+        "broker_url": broker_url,
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "timezone": "Europe/London",
+        "broker_connection_retry_on_startup": True,
+    }
+    settings.update(extra)
+    return settings
+
+
+def filesystem_broker(folder: Path) -> dict:
+    """A broker in a folder: Celery without any server, for the embedded default."""
+    return celery_settings(
+        "filesystem://",
+        broker_transport_options={
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "processed_folder": str(folder / "processed"),
+            "store_processed": False,
+        },
+        worker_enable_remote_control=False,
+    )
+
+
+class Config:
+    SECRET_KEY = env("SECRET_KEY", INSECURE_SECRET)
+    SITE_NAME = env("SITE_NAME", "The Independents")
+    # Links in emails are built on BASE_URL, never on the Host header of a request.
+    BASE_URL = env("BASE_URL", f"http://127.0.0.1:{env('PORT', '5000')}")
+    PREFERRED_URL_SCHEME = env("PREFERRED_URL_SCHEME", "http")
+    INSTANCE_DIR = INSTANCE_DIR
+
+    SQLALCHEMY_DATABASE_URI = database_url(
+        env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'coop.sqlite'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = env("REDIS_URL")
+
+    # Sessions end with the browser or after this long idle; "remember me" lasts longer.
+    IDLE_TIMEOUT = timedelta(minutes=env_int("IDLE_TIMEOUT_MINUTES", 60))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=env_int("REMEMBER_DAYS", 30))
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    # Argon2id: argon2-cffi's RFC 9106 low-memory profile (64 MiB, 3 passes, 4 lanes).
+    ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_KIB = env_int("ARGON2_MEMORY_KIB", 65536)
+    ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 4)
+
+    VERIFY_TOKEN_HOURS = 48
+    RESET_TOKEN_MINUTES = 60
+    PRIVACY_NOTICE_VERSION = "2026-11-27"
+
+    # Rate limits (Flask-Limiter notation); storage in Redis when REDIS_URL is set.
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "coop-limits"
+    LIMIT_SIGNIN_PER_IP = env("LIMIT_SIGNIN_PER_IP", "30 per minute;200 per hour")
+    LIMIT_SIGNIN_PER_ACCOUNT = env("LIMIT_SIGNIN_PER_ACCOUNT", "10 per 15 minutes")
+    LIMIT_JOIN_PER_IP = env("LIMIT_JOIN_PER_IP", "10 per minute;60 per hour")
+    LIMIT_RESET_PER_IP = env("LIMIT_RESET_PER_IP", "10 per minute;60 per hour")
+    LIMIT_RESET_PER_ACCOUNT = env("LIMIT_RESET_PER_ACCOUNT", "5 per hour")
+    PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", 0)
+
+    MAIL_BACKEND = env("MAIL_BACKEND", "smtp" if env("SMTP_HOST") else "file")
+    MAIL_FROM = env("MAIL_FROM", "The Independents <no-reply@localhost>")
+    MAIL_OUTBOX_DIR = Path(env("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox")))
+    SMTP_HOST = env("SMTP_HOST", "localhost")
+    SMTP_PORT = env_int("SMTP_PORT", 587)
+    SMTP_USERNAME = env("SMTP_USERNAME")
+    SMTP_PASSWORD = env("SMTP_PASSWORD")
+    SMTP_SECURITY = env("SMTP_SECURITY", "starttls")  # starttls, ssl or none
+    SMTP_TIMEOUT = env_int("SMTP_TIMEOUT", 20)
+
+    CELERY = (
+        celery_settings(REDIS_URL)
+        if REDIS_URL
+        else filesystem_broker(INSTANCE_DIR / "celery-broker")
+    )
+    CELERY_TASK_ALWAYS_EAGER = False
+
+
+class DevelopmentConfig(Config):
+    DEMO_DATA_ALLOWED = True
+
+
+class TestConfig(Config):
+    TESTING = True
+    DEMO_DATA_ALLOWED = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105
+    BASE_URL = "http://localhost"
+    # OWASP's minimum for Argon2id keeps the suite quick while testing the real hasher.
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_KIB = 19 * 1024
+    ARGON2_PARALLELISM = 1
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_BACKEND = "file"
+    CELERY = celery_settings("memory://", task_always_eager=True)
+
+
+class ProductionConfig(Config):
+    PREFERRED_URL_SCHEME = env("PREFERRED_URL_SCHEME", "https")
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_SECURE = True
+    MAIL_BACKEND = env("MAIL_BACKEND", "smtp")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}

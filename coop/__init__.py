@@ -1,0 +1,75 @@
+"""coop: the member participation platform of The Independents."""
+
+import logging
+import os
+from collections.abc import Mapping
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import CONFIGS, INSECURE_SECRET
+
+
+def create_app(config_name: str | None = None, overrides: Mapping | None = None) -> Flask:
+    app = Flask(__name__)
+    name = config_name or os.environ.get("COOP_CONFIG", "development")
+    app.config.from_object(CONFIGS[name])
+    app.config.update(overrides or {})
+    if name == "production":
+        check_production_config(app)
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
+    logging.basicConfig(level=logging.INFO)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    register_commands(app)
+    return app
+
+
+def check_production_config(app: Flask) -> None:
+    secret = app.config["SECRET_KEY"]
+    if not secret or secret == INSECURE_SECRET or len(secret) < 32:
+        raise RuntimeError("Set SECRET_KEY to a random value of at least 32 characters.")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        raise RuntimeError("Set DATABASE_URL to the PostgreSQL database.")
+    if not app.config["REDIS_URL"]:
+        raise RuntimeError("Set REDIS_URL: Celery and the rate limits need Redis.")
+    if not os.environ.get("BASE_URL"):
+        raise RuntimeError("Set BASE_URL, the public address used in emailed links.")
+
+
+def register_extensions(app: Flask) -> None:
+    from coop.celery_app import celery_init_app
+    from coop.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    celery_init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from coop import accounts, privacy, site
+
+    for package in (site, accounts, privacy):
+        app.register_blueprint(package.bp)
+
+
+def register_hooks(app: Flask) -> None:
+    from coop.errors import register_error_handlers
+    from coop.security import register_security_headers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    import coop.models  # noqa: F401 - every table known to SQLAlchemy and Alembic
+
+
+def register_commands(app: Flask) -> None:
+    from coop.accounts.cli import coop_cli
+
+    app.cli.add_command(coop_cli)

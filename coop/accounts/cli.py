@@ -1,0 +1,59 @@
+"""`flask coop ...` commands to manage members from the shell."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from coop.accounts import services
+from coop.accounts.models import Role
+from coop.errors import DomainError
+from coop.extensions import db
+
+coop_cli = AppGroup("coop", help="Manage the co-operative's platform.")
+
+
+def _run(action, *args) -> object:
+    try:
+        result = action(*args)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    return result
+
+
+@coop_cli.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True, help="Public display name.")
+@click.password_option(help="Prompted for when not given.")
+def create_admin(email: str, display_name: str, password: str) -> None:
+    """Create a verified admin account."""
+    member = _run(services.create_verified_member, display_name, email, password, Role.ADMIN)
+    click.echo(f"Admin {member.email} created.")
+
+
+@coop_cli.command("grant-organiser")
+@click.argument("email")
+def grant_organiser(email: str) -> None:
+    """Make a member an organiser."""
+    member = _run(services.set_role, email, Role.ORGANISER)
+    click.echo(f"{member.email} is now an organiser.")
+
+
+@coop_cli.command("revoke-organiser")
+@click.argument("email")
+def revoke_organiser(email: str) -> None:
+    """Make an organiser a plain member again."""
+    member = _run(services.set_role, email, Role.MEMBER)
+    click.echo(f"{member.email} is now a member.")
+
+
+@coop_cli.command("demo-data")
+def demo_data() -> None:
+    """Load demo accounts once (development only)."""
+    from coop.demo import load_demo_data
+
+    if not current_app.config.get("DEMO_DATA_ALLOWED"):
+        raise click.ClickException("Demo data is for development only.")
+    created = _run(load_demo_data)
+    click.echo("Demo data loaded." if created else "Demo data already present; nothing to do.")

@@ -1,0 +1,73 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length
+
+from coop.security import MAX_PASSWORD_LENGTH
+
+EMAIL = [
+    InputRequired("Enter your email address."),
+    Length(max=254),
+    Email("Enter a valid email address, like name@example.org."),
+]
+
+
+def strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def email_field(label: str, **kwargs) -> EmailField:
+    return EmailField(label, EMAIL, filters=[strip], **kwargs)
+
+
+def password_field(label: str, message: str = "Enter your password.") -> PasswordField:
+    return PasswordField(label, [InputRequired(message), Length(max=MAX_PASSWORD_LENGTH)])
+
+
+class JoinForm(FlaskForm):
+    display_name = StringField(
+        "Name to show on your contributions",
+        [InputRequired("Enter a name to show."), Length(max=60)],
+        filters=[strip],
+        description="Shown publicly next to what you write. It need not be your real name.",
+    )
+    email = email_field("Email address", description="Never shown to anyone.")
+    password = password_field("Password", "Choose a password.")
+    notice_version = HiddenField()
+    accept_privacy = BooleanField(
+        "I have read the privacy notice",
+        [DataRequired("Please read and accept the privacy notice.")],
+    )
+    political_consent = BooleanField(
+        "I agree that the network keeps the views I express here (ideas, supports and votes) "
+        "to count them, as the privacy notice explains",
+        [DataRequired("Taking part means sharing your views, so we need this consent.")],
+    )
+    email_updates = BooleanField("Send me occasional news about the network by email (optional)")
+
+
+class SignInForm(FlaskForm):
+    email = email_field("Email address")
+    password = password_field("Password")
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class EmailOnlyForm(FlaskForm):
+    email = email_field("Email address")
+
+
+class ResetPasswordForm(FlaskForm):
+    password = password_field("New password", "Choose a new password.")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = password_field("Current password", "Enter your current password.")
+    password = password_field("New password", "Choose a new password.")
+
+
+class ChangeEmailForm(FlaskForm):
+    email = email_field("New email address")
+    password = password_field("Your password")
+
+
+class ConfirmForm(FlaskForm):
+    """A form with only its CSRF token, for buttons that change something."""

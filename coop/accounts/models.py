@@ -1,0 +1,65 @@
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coop.extensions import UTCDateTime, db, utcnow
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    ORGANISER = "organiser"
+    ADMIN = "admin"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Member(UserMixin, db.Model):
+    """A supporter who joined the network. Only the display name is ever public."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        CheckConstraint("role IN ('member', 'organiser', 'admin')", name="role"),
+        CheckConstraint("length(display_name) BETWEEN 1 AND 60", name="display_name_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(60))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Rotating this ends every session and "remember me" cookie of the member at once.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    privacy_notice_version: Mapped[str] = mapped_column(String(20))
+    political_opinions_consent: Mapped[bool] = mapped_column(default=False)
+    email_updates_consent: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def can_contribute(self) -> bool:
+        return self.is_verified and self.political_opinions_consent
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role in (Role.ORGANISER, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def end_all_sessions(self) -> None:
+        self.session_token = new_session_token()

@@ -1,0 +1,285 @@
+"""Joining, verifying, signing in and managing an account. Callers commit."""
+
+import hashlib
+import hmac
+from functools import cache
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import select
+
+from coop.accounts.models import Member, Role
+from coop.errors import Conflict, Invalid, NotFound
+from coop.extensions import db, utcnow
+from coop.mail.services import absolute_url, queue_email
+from coop.privacy.services import record_joining_consents
+from coop.security import (
+    check_password_policy,
+    hash_password,
+    make_token,
+    needs_rehash,
+    read_token,
+    verify_password,
+)
+
+VERIFY, RESET, CHANGE_EMAIL = "verify-email", "reset-password", "change-email"
+WRONG_CREDENTIALS = "That email address and password do not match an account."
+
+
+def normalise_email(raw: str) -> str:
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise Invalid("Enter a valid email address, like name@example.org.", "email") from error
+
+
+def find_by_email(email: str) -> Member | None:
+    return db.session.scalar(select(Member).where(Member.email == email))
+
+
+def join(
+    display_name: str,
+    email: str,
+    password: str,
+    notice_version: str,
+    political_opinions: bool,
+    email_updates: bool,
+) -> Member | None:
+    """Create an unverified member and email the verification link.
+
+    When the address already belongs to a member, nothing is created and that member is
+    told someone tried to join with it; the caller answers the same either way.
+    """
+    display_name = " ".join(display_name.split())
+    if not display_name:
+        raise Invalid("Enter the name to show on your contributions.", "display_name")
+    email = normalise_email(email)
+    check_password_policy(password, email, email.split("@")[0], display_name)
+    if notice_version != current_app.config["PRIVACY_NOTICE_VERSION"]:
+        raise Invalid("The privacy notice has changed. Please read it again.", "accept_privacy")
+    if not political_opinions:
+        raise Invalid(
+            "Taking part means sharing your views, so we need this consent.", "political_consent"
+        )
+    password_hash = hash_password(password)  # also on the existing-address path: same timing
+    existing = find_by_email(email)
+    if existing is not None:
+        _send_join_attempt_notice(existing)
+        return None
+    member = Member(
+        display_name=display_name, email=email, password_hash=password_hash, role=Role.MEMBER
+    )
+    db.session.add(member)
+    record_joining_consents(member, notice_version, political_opinions, email_updates)
+    db.session.flush()
+    send_verification(member)
+    return member
+
+
+def _send_join_attempt_notice(member: Member) -> None:
+    link = None if member.is_verified else _verification_link(member)
+    queue_email(
+        member.email,
+        "Someone tried to join with your email address",
+        "accounts/email/join_attempt",
+        member_id=member.id,
+        member=member,
+        verify_link=link,
+        reset_link=absolute_url("accounts.forgot_password"),
+    )
+
+
+def _verification_link(member: Member) -> str:
+    token = make_token(VERIFY, {"m": member.id, "e": member.email})
+    return absolute_url("accounts.verify_email", token=token)
+
+
+def send_verification(member: Member) -> None:
+    queue_email(
+        member.email,
+        "Confirm your email address",
+        "accounts/email/verify",
+        member_id=member.id,
+        member=member,
+        link=_verification_link(member),
+        hours=current_app.config["VERIFY_TOKEN_HOURS"],
+    )
+
+
+def resend_verification(email: str) -> None:
+    member = find_by_email(normalise_email(email))
+    if member is not None and not member.is_verified:
+        send_verification(member)
+
+
+def verify_email(token: str) -> Member:
+    payload = read_token(VERIFY, token, current_app.config["VERIFY_TOKEN_HOURS"] * 3600)
+    member = db.session.get(Member, payload.get("m"))
+    if member is None or member.email != payload.get("e"):
+        raise Invalid("This link is no longer valid. Sign in to ask for a new one.")
+    if member.is_verified:
+        raise Conflict("This link has already been used: your email address is confirmed.")
+    member.email_verified_at = utcnow()
+    return member
+
+
+@cache
+def _dummy_hash(_params: tuple) -> str:
+    return hash_password("not a real password, only used to spend the same time")
+
+
+def authenticate(email: str, password: str) -> Member:
+    config = current_app.config
+    try:
+        member = find_by_email(normalise_email(email))
+    except Invalid:
+        member = None
+    if member is None:
+        params = (config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_KIB"])
+        verify_password(_dummy_hash(params), password)
+        raise Invalid(WRONG_CREDENTIALS)
+    if not verify_password(member.password_hash, password):
+        raise Invalid(WRONG_CREDENTIALS)
+    if needs_rehash(member.password_hash):
+        member.password_hash = hash_password(password)
+    member.last_sign_in_at = utcnow()
+    return member
+
+
+def _password_fingerprint(member: Member) -> str:
+    return hashlib.sha256(member.password_hash.encode()).hexdigest()[:20]
+
+
+def request_password_reset(email: str) -> None:
+    try:
+        member = find_by_email(normalise_email(email))
+    except Invalid:
+        return
+    if member is None:
+        return
+    token = make_token(RESET, {"m": member.id, "f": _password_fingerprint(member)})
+    queue_email(
+        member.email,
+        "Reset your password",
+        "accounts/email/reset",
+        member_id=member.id,
+        member=member,
+        link=absolute_url("accounts.reset_password", token=token),
+        minutes=current_app.config["RESET_TOKEN_MINUTES"],
+    )
+
+
+def member_for_reset(token: str) -> Member:
+    payload = read_token(RESET, token, current_app.config["RESET_TOKEN_MINUTES"] * 60)
+    member = db.session.get(Member, payload.get("m"))
+    fingerprint = str(payload.get("f", ""))
+    if member is None or not hmac.compare_digest(fingerprint, _password_fingerprint(member)):
+        raise Invalid("This link has already been used. Ask for a new one if you need it.")
+    return member
+
+
+def reset_password(token: str, new_password: str) -> Member:
+    member = member_for_reset(token)
+    _set_password(member, new_password)
+    # Following the emailed link proves the member controls the address.
+    member.email_verified_at = member.email_verified_at or utcnow()
+    return member
+
+
+def _set_password(member: Member, new_password: str) -> None:
+    check_password_policy(new_password, member.email, member.display_name)
+    member.password_hash = hash_password(new_password)
+    member.end_all_sessions()
+    queue_email(
+        member.email,
+        "Your password was changed",
+        "accounts/email/password_changed",
+        member_id=member.id,
+        member=member,
+        reset_link=absolute_url("accounts.forgot_password"),
+    )
+
+
+def change_password(member: Member, current_password: str, new_password: str) -> None:
+    if not verify_password(member.password_hash, current_password):
+        raise Invalid("Your current password is not right.", "current_password")
+    _set_password(member, new_password)
+
+
+def request_email_change(member: Member, password: str, new_email: str) -> None:
+    if not verify_password(member.password_hash, password):
+        raise Invalid("Your password is not right.", "password")
+    new_email = normalise_email(new_email)
+    if new_email == member.email:
+        raise Invalid("That is already your email address.", "email")
+    token = make_token(CHANGE_EMAIL, {"m": member.id, "old": member.email, "new": new_email})
+    queue_email(
+        new_email,
+        "Confirm your new email address",
+        "accounts/email/change_email",
+        member_id=member.id,
+        member=member,
+        link=absolute_url("accounts.confirm_email_change", token=token),
+        hours=current_app.config["VERIFY_TOKEN_HOURS"],
+    )
+
+
+def confirm_email_change(token: str) -> Member:
+    payload = read_token(CHANGE_EMAIL, token, current_app.config["VERIFY_TOKEN_HOURS"] * 3600)
+    member = db.session.get(Member, payload.get("m"))
+    if member is None or member.email != payload.get("old"):
+        raise Invalid("This link has already been used or a newer change was made.")
+    new_email = str(payload.get("new"))
+    if find_by_email(new_email) is not None:
+        raise Conflict("Another account already uses that email address.")
+    old_email = member.email
+    member.email = new_email
+    member.email_verified_at = utcnow()
+    queue_email(
+        old_email,
+        "Your email address was changed",
+        "accounts/email/email_changed",
+        member_id=member.id,
+        member=member,
+    )
+    return member
+
+
+def sign_out_everywhere(member: Member) -> None:
+    member.end_all_sessions()
+
+
+def member_by_email_or_404(email: str) -> Member:
+    member = find_by_email(normalise_email(email))
+    if member is None:
+        raise NotFound(f"No member has the email address {email}.")
+    return member
+
+
+def set_role(email: str, role: Role) -> Member:
+    member = member_by_email_or_404(email)
+    member.role = role
+    return member
+
+
+def create_verified_member(
+    display_name: str, email: str, password: str, role: Role = Role.MEMBER
+) -> Member:
+    """For the command line: an account that needs no emailed link (an admin, demo data)."""
+    email = normalise_email(email)
+    if find_by_email(email) is not None:
+        raise Conflict("A member already has that email address.", "email")
+    check_password_policy(password, email, display_name)
+    member = Member(
+        display_name=display_name,
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        email_verified_at=utcnow(),
+    )
+    db.session.add(member)
+    record_joining_consents(
+        member, current_app.config["PRIVACY_NOTICE_VERSION"], True, email_updates=False
+    )
+    db.session.flush()
+    return member

@@ -1,0 +1,60 @@
+"""Who is signed in: session versions that can be revoked, and an idle timeout."""
+
+import hmac
+from datetime import UTC, datetime
+
+from flask import current_app, flash, session
+from flask_login import current_user, login_user, logout_user
+
+from coop.accounts import bp
+from coop.accounts.models import Member
+from coop.extensions import db, login_manager
+
+login_manager.login_view = "accounts.sign_in"
+login_manager.login_message = "Please sign in to continue."
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_member(user_id: str) -> Member | None:
+    member_id, _, token = user_id.partition(":")
+    if not member_id.isdigit():
+        return None
+    member = db.session.get(Member, int(member_id))
+    if member is None or not hmac.compare_digest(member.session_token, token):
+        return None
+    return member
+
+
+def start_session(member: Member, remember: bool) -> None:
+    """A fresh session at sign-in: nothing from before signing in is carried over."""
+    session.clear()
+    login_user(member, remember=remember)
+    session["remembered"] = remember
+    session["seen"] = _now()
+
+
+def end_session() -> None:
+    logout_user()
+    session.clear()
+
+
+def _now() -> int:
+    return int(datetime.now(UTC).timestamp())
+
+
+@bp.before_app_request
+def expire_idle_session() -> None:
+    if not current_user.is_authenticated:
+        return
+    if "seen" not in session:  # restored from the "remember me" cookie
+        session["remembered"] = True
+    if session.get("remembered"):
+        return
+    idle_limit = current_app.config["IDLE_TIMEOUT"].total_seconds()
+    seen = session.get("seen", 0)
+    if _now() - seen > idle_limit:
+        end_session()
+        flash("You were signed out after a period of inactivity.", "info")
+        return
+    session["seen"] = _now()

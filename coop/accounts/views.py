@@ -1,0 +1,260 @@
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from coop.accounts import bp, forms, services
+from coop.accounts.sessions import end_session, start_session
+from coop.errors import DomainError
+from coop.extensions import db, limiter
+
+CHECK_EMAIL = "check_email"
+
+
+def _limit(name: str):
+    return lambda: current_app.config[name]
+
+
+def _account_key() -> str:
+    return "account:" + request.form.get("email", "").strip().lower()
+
+
+def _show_error(form, error: DomainError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never another host, whatever the browser makes of it."""
+    parts = urlsplit(target or "")
+    local = bool(target) and target.startswith("/") and not target.startswith("//")
+    if local and not parts.scheme and not parts.netloc and "\\" not in target:
+        return target
+    return url_for("site.home")
+
+
+def _check_email_page(kind: str):
+    return redirect(url_for("accounts.check_email", kind=kind))
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@limiter.limit(_limit("LIMIT_JOIN_PER_IP"), methods=["POST"])
+def join():
+    if current_user.is_authenticated:
+        return redirect(url_for("site.home"))
+    form = forms.JoinForm(notice_version=current_app.config["PRIVACY_NOTICE_VERSION"])
+    if form.validate_on_submit():
+        try:
+            services.join(
+                form.display_name.data,
+                form.email.data,
+                form.password.data,
+                form.notice_version.data,
+                form.political_consent.data,
+                form.email_updates.data,
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        except IntegrityError:  # the same address joined a moment ago: answer as for any
+            db.session.rollback()
+            return _check_email_page("join")
+        else:
+            return _check_email_page("join")
+    return render_template("accounts/join.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/check-your-email/<kind>")
+def check_email(kind: str):
+    if kind not in {"join", "reset", "resend", "change"}:
+        return redirect(url_for("site.home"))
+    return render_template("accounts/check_email.html", kind=kind)
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+def verify_email(token: str):
+    form = forms.ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/confirm_link.html", form=form, action="verify")
+    try:
+        services.verify_email(token)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        return _link_problem(error)
+    flash("Thank you, your email address is confirmed. You can now take part.", "success")
+    return redirect(url_for("site.home" if current_user.is_authenticated else "accounts.sign_in"))
+
+
+def _link_problem(error: DomainError):
+    page = render_template("accounts/link_problem.html", message=error.message)
+    return page, error.status
+
+
+@bp.route("/resend-verification", methods=["GET", "POST"])
+@limiter.limit(_limit("LIMIT_RESET_PER_IP"), methods=["POST"])
+@limiter.limit(_limit("LIMIT_RESET_PER_ACCOUNT"), key_func=_account_key, methods=["POST"])
+def resend_verification():
+    email = current_user.email if current_user.is_authenticated else None
+    form = forms.EmailOnlyForm(email=email)
+    if form.validate_on_submit():
+        try:
+            services.resend_verification(form.email.data)
+            db.session.commit()
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            return _check_email_page("resend")
+    return render_template("accounts/resend.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_limit("LIMIT_SIGNIN_PER_IP"), methods=["POST"])
+@limiter.limit(_limit("LIMIT_SIGNIN_PER_ACCOUNT"), key_func=_account_key, methods=["POST"])
+def sign_in():
+    form = forms.SignInForm()
+    if form.validate_on_submit():
+        try:
+            member = services.authenticate(form.email.data, form.password.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            start_session(member, remember=form.remember.data)
+            flash(f"Welcome back, {member.display_name}.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/sign_in.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/sign-out")
+def sign_out():
+    end_session()
+    flash("You are signed out.", "info")
+    return redirect(url_for("site.home"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_limit("LIMIT_RESET_PER_IP"), methods=["POST"])
+@limiter.limit(_limit("LIMIT_RESET_PER_ACCOUNT"), key_func=_account_key, methods=["POST"])
+def forgot_password():
+    form = forms.EmailOnlyForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return _check_email_page("reset")
+    return render_template("accounts/forgot.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit("LIMIT_RESET_PER_IP"), methods=["POST"])
+def reset_password(token: str):
+    try:
+        services.member_for_reset(token)
+    except DomainError as error:
+        return _link_problem(error)
+    form = forms.ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            end_session()
+            flash("Your password is changed. Sign in with your new password.", "success")
+            return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/reset.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template(
+        "accounts/account.html",
+        password_form=forms.ChangePasswordForm(),
+        email_form=forms.ChangeEmailForm(),
+        confirm_form=forms.ConfirmForm(),
+    )
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    form = forms.ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            start_session(current_user._get_current_object(), remember=False)
+            flash("Your password is changed. Other devices have been signed out.", "success")
+            return redirect(url_for("accounts.account"))
+    page = render_template(
+        "accounts/account.html",
+        password_form=form,
+        email_form=forms.ChangeEmailForm(formdata=None),
+        confirm_form=forms.ConfirmForm(),
+    )
+    return page, 400
+
+
+@bp.post("/account/email")
+@login_required
+def change_email():
+    form = forms.ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.request_email_change(current_user, form.password.data, form.email.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            return _check_email_page("change")
+    page = render_template(
+        "accounts/account.html",
+        password_form=forms.ChangePasswordForm(formdata=None),
+        email_form=form,
+        confirm_form=forms.ConfirmForm(),
+    )
+    return page, 400
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str):
+    form = forms.ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/confirm_link.html", form=form, action="change")
+    try:
+        services.confirm_email_change(token)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        return _link_problem(error)
+    flash("Your email address is changed.", "success")
+    return redirect(
+        url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in")
+    )
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    form = forms.ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.account"))
+    services.sign_out_everywhere(current_user)
+    db.session.commit()
+    end_session()
+    flash("You are signed out on every device, this one included.", "info")
+    return redirect(url_for("accounts.sign_in"))

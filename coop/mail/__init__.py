@@ -1,0 +1,1 @@
+"""Outgoing email: a transactional outbox delivered by Celery after the commit."""

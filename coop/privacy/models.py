@@ -1,0 +1,37 @@
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coop.extensions import UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:
+    from coop.accounts.models import Member
+
+
+class ConsentKind(StrEnum):
+    PRIVACY_NOTICE = "privacy_notice"
+    POLITICAL_OPINIONS = "political_opinions"
+    EMAIL_UPDATES = "email_updates"
+
+
+class ConsentRecord(db.Model):
+    """Append-only history of what each member agreed to, and when."""
+
+    __tablename__ = "consent_records"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('privacy_notice', 'political_opinions', 'email_updates')", name="kind"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    granted: Mapped[bool]
+    notice_version: Mapped[str | None] = mapped_column(String(20))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped["Member"] = relationship()

@@ -1,0 +1,118 @@
+"""Password hashing (Argon2id), signed tokens and security headers."""
+
+from functools import cache
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, current_app, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from coop.errors import Invalid
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def password_hasher() -> PasswordHasher:
+    config = current_app.config
+    return _hasher(
+        config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_KIB"], config["ARGON2_PARALLELISM"]
+    )
+
+
+@cache
+def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
+    )
+
+
+def hash_password(password: str) -> str:
+    return password_hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return password_hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return password_hasher().check_needs_rehash(password_hash)
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def check_password_policy(password: str, *personal: str) -> None:
+    """Raise Invalid (on the "password" field) unless the password is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise Invalid(f"Use at most {MAX_PASSWORD_LENGTH} characters.", field="password")
+    lowered = password.lower()
+    if lowered in _common_passwords() or len(set(lowered)) < 4:
+        raise Invalid(
+            "That password is too common and easy to guess. Try a few unrelated words.",
+            field="password",
+        )
+    if any(value and value.lower() in lowered for value in personal if len(value) >= 4):
+        raise Invalid("Do not use your name or email address in the password.", field="password")
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"coop.{purpose}")
+
+
+def make_token(purpose: str, payload: dict) -> str:
+    return _serializer(purpose).dumps(payload)
+
+
+def read_token(purpose: str, token: str, max_age_seconds: int) -> dict:
+    """Return the payload of a token made for this purpose, or raise Invalid."""
+    try:
+        payload = _serializer(purpose).loads(token, max_age=max_age_seconds)
+    except SignatureExpired as error:
+        raise Invalid("This link has expired. Ask for a new one.") from error
+    except BadSignature as error:
+        raise Invalid("This link is not valid. Check you copied all of it.") from error
+    if not isinstance(payload, dict):
+        raise Invalid("This link is not valid. Check you copied all of it.")
+    return payload
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.cookies or "Set-Cookie" in headers:
+            headers.setdefault("Cache-Control", "private, no-store")
+            headers.add("Vary", "Cookie")
+        return response

@@ -1,0 +1,146 @@
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from argon2 import PasswordHasher
+from sqlalchemy import update
+
+from coop.accounts.models import Member
+from coop.extensions import db
+from tests.support import PASSWORD, load_member, make_member, sign_in, submit
+
+
+def is_signed_in(client) -> bool:
+    return client.get("/account").status_code == 200
+
+
+def test_signing_in_with_the_right_password_works(app, client):
+    make_member(app)
+    response = sign_in(client)
+    assert response.status_code == 302
+    assert is_signed_in(client)
+    assert load_member(app, "member@example.org").last_sign_in_at is not None
+
+
+def test_email_is_matched_whatever_its_case(app, client):
+    make_member(app)
+    sign_in(client, "  Member@EXAMPLE.org ")
+    assert is_signed_in(client)
+
+
+def test_wrong_password_and_unknown_address_get_the_same_message(app, client):
+    make_member(app)
+    wrong = sign_in(client, password="not the password at all")
+    unknown = sign_in(client, email="nobody@example.org")
+    for response in (wrong, unknown):
+        assert response.status_code == 400
+        assert "do not match an account" in response.get_data(as_text=True)
+    assert not is_signed_in(client)
+
+
+def test_account_page_needs_a_signed_in_member(client):
+    response = client.get("/account")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in?next=")
+
+
+def test_sign_in_returns_to_a_local_next_page_only(app, client):
+    make_member(app)
+    token_page = "/sign-in?next=/account"
+    response = submit(client, token_page, {"email": "member@example.org", "password": PASSWORD})
+    assert response.headers["Location"] == "/account"
+    client.post("/sign-out", data={"csrf_token": ""})
+    evil = "/sign-in?next=//evil.example/steal"
+    response = submit(client, evil, {"email": "member@example.org", "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+
+
+def test_sign_out_is_post_only(app, client):
+    make_member(app)
+    sign_in(client)
+    response = client.get("/sign-out")
+    assert response.status_code == 405
+    assert is_signed_in(client)
+    submit(client, "/account", action="/sign-out")
+    assert not is_signed_in(client)
+
+
+def test_sign_in_starts_a_fresh_session(app, client):
+    make_member(app)
+    client.get("/sign-in")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    sign_in(client)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_signing_out_everywhere_ends_other_sessions(app):
+    make_member(app)
+    laptop, phone = app.test_client(), app.test_client()
+    sign_in(laptop)
+    sign_in(phone, remember="y")
+    submit(laptop, "/account", action="/account/sign-out-everywhere")
+    assert not is_signed_in(laptop)
+    assert not is_signed_in(phone)
+
+
+def test_remember_me_survives_the_end_of_the_browser_session(app):
+    make_member(app)
+    client = app.test_client()
+    sign_in(client, remember="y")
+    assert client.get_cookie("remember_token") is not None
+    client.delete_cookie("session")
+    assert is_signed_in(client)
+
+
+def test_without_remember_me_no_lasting_cookie_is_set(app, client):
+    make_member(app)
+    sign_in(client)
+    assert client.get_cookie("remember_token") is None
+
+
+def test_an_idle_session_expires(app, client):
+    make_member(app)
+    sign_in(client)
+    later = datetime.now(UTC) + timedelta(minutes=61)
+    with time_machine.travel(later):
+        response = client.get("/account", follow_redirects=True)
+    assert "signed out after a period of inactivity" in response.get_data(as_text=True)
+    assert not is_signed_in(client)
+
+
+def test_an_active_session_does_not_expire(app, client):
+    make_member(app)
+    sign_in(client)
+    now = datetime.now(UTC)
+    for minutes in (40, 80, 120):
+        with time_machine.travel(now + timedelta(minutes=minutes)):
+            assert is_signed_in(client)
+
+
+def test_password_hash_is_upgraded_at_sign_in_when_parameters_change(app, client):
+    make_member(app)
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    with app.app_context():
+        db.session.execute(update(Member).values(password_hash=weak))
+        db.session.commit()
+    sign_in(client)
+    upgraded = load_member(app, "member@example.org").password_hash
+    assert upgraded != weak
+    assert "m=19456,t=2,p=1" in upgraded
+
+
+def test_production_parameters_meet_owasp_minimums():
+    from config import ProductionConfig
+
+    assert ProductionConfig.ARGON2_MEMORY_KIB >= 19 * 1024
+    assert ProductionConfig.ARGON2_TIME_COST >= 2
+
+
+def test_the_password_never_reaches_the_logs(app, client, caplog):
+    make_member(app)
+    caplog.set_level("DEBUG")
+    sign_in(client, password="a wrong but secret guess")
+    sign_in(client)
+    assert "secret guess" not in caplog.text
+    assert PASSWORD not in caplog.text

@@ -1,0 +1,93 @@
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+
+from tests.accounts.test_join import join_data
+from tests.support import load_member, make_member, sign_in, submit
+
+
+def join_and_get_link(client, outbox) -> str:
+    submit(client, "/join", join_data())
+    return outbox.last_link("rosa@example.org")
+
+
+def test_following_the_link_and_confirming_verifies_the_member(app, client, outbox):
+    link = join_and_get_link(client, outbox)
+    assert "Confirm" in client.get(link).get_data(as_text=True)
+
+    response = submit(client, link)
+
+    assert response.status_code == 302
+    assert load_member(app, "rosa@example.org").is_verified
+
+
+def test_opening_the_link_without_confirming_changes_nothing(app, client, outbox):
+    link = join_and_get_link(client, outbox)
+    client.get(link)
+    assert not load_member(app, "rosa@example.org").is_verified
+
+
+def test_a_used_link_says_so(app, client, outbox):
+    link = join_and_get_link(client, outbox)
+    submit(client, link)
+    response = submit(client, link)
+    assert response.status_code == 409
+    assert "already been used" in response.get_data(as_text=True)
+
+
+def test_an_expired_link_is_refused(app, client, outbox):
+    link = join_and_get_link(client, outbox)
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=49)):
+        response = submit(client, link)
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+    assert not load_member(app, "rosa@example.org").is_verified
+
+
+def test_a_forged_link_is_refused(app, client, outbox):
+    link = join_and_get_link(client, outbox)
+    response = submit(client, link[:-3] + "abc")
+    assert response.status_code == 400
+    assert "not valid" in response.get_data(as_text=True)
+    assert not load_member(app, "rosa@example.org").is_verified
+
+
+def test_an_unverified_member_can_sign_in_and_is_shown_how_to_resend(app, client, outbox):
+    join_and_get_link(client, outbox)
+    sign_in(client, "rosa@example.org")
+    html = client.get("/").get_data(as_text=True)
+    assert "Please confirm your email address to take part" in html
+    assert 'href="/resend-verification"' in html
+    member = load_member(app, "rosa@example.org")
+    assert not member.can_contribute
+
+
+def test_resending_sends_a_new_link_that_works(app, client, outbox):
+    make_member(app, email="late@example.org", verified=False)
+    response = submit(client, "/resend-verification", {"email": "late@example.org"})
+    assert response.headers["Location"] == "/check-your-email/resend"
+    submit(client, outbox.last_link("late@example.org"))
+    assert load_member(app, "late@example.org").is_verified
+
+
+def test_resend_answers_the_same_for_unknown_and_verified_addresses(app, client, outbox):
+    make_member(app, email="done@example.org")
+    for email in ("nobody@example.org", "done@example.org"):
+        response = submit(client, "/resend-verification", {"email": email})
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/check-your-email/resend"
+    assert outbox.messages() == []
+
+
+def test_a_link_for_an_address_since_changed_is_refused(app, client, outbox):
+    link = join_and_get_link(client, outbox)
+    from coop.accounts.models import Member
+    from coop.extensions import db
+
+    with app.app_context():
+        member = db.session.query(Member).one()
+        member.email = "other@example.org"
+        db.session.commit()
+    response = submit(client, link)
+    assert response.status_code == 400
+    assert not load_member(app, "other@example.org").is_verified

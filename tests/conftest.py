@@ -1,0 +1,147 @@
+"""Test fixtures. Each test gets a new app on a migrated database of the kind in COOP_TEST_DB.
+
+COOP_TEST_DB=sqlite (default) or postgresql. Redis, PostgreSQL and the SMTP server are real.
+Under CI (CI=true) a missing PostgreSQL or Redis fails the run instead of skipping.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import redis
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from coop import create_app
+from coop.extensions import db
+from tests.support import SmtpSink, free_port
+
+TEST_DB = os.environ.get("COOP_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get(
+    "COOP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("COOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def service_missing(what: str, error: Exception) -> None:
+    message = f"{what} is not reachable: {error}"
+    if IN_CI:
+        pytest.fail(f"{message} (required under CI)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        service_missing("Redis", error)
+    return REDIS_URL
+
+
+def _worker_name(request) -> str:
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="session")
+def database(request, tmp_path_factory):
+    """A migrated database for this test worker; returns a function giving a test's URL."""
+    if TEST_DB == "postgresql":
+        yield from _postgresql_database(_worker_name(request))
+    else:
+        template = tmp_path_factory.mktemp("db") / "template.sqlite"
+        _migrate(f"sqlite:///{template}")
+
+        def sqlite_url(tmp_path: Path) -> str:
+            copy = tmp_path / "coop.sqlite"
+            shutil.copyfile(template, copy)
+            return f"sqlite:///{copy}"
+
+        yield sqlite_url
+
+
+def _postgresql_database(worker: str):
+    name = f"coop_test_{worker}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:
+        service_missing("PostgreSQL", error)
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    _migrate(url)
+    yield lambda _tmp_path: url
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _migrate(url: str) -> None:
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [table.name for table in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
+def make_app(database, tmp_path: Path, **overrides):
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": database(tmp_path),
+        "MAIL_OUTBOX_DIR": tmp_path / "outbox",
+        "INSTANCE_DIR": tmp_path,
+    }
+    settings.update(overrides)
+    return create_app("test", settings)
+
+
+@pytest.fixture
+def app_factory(database, tmp_path):
+    """Build the app with extra settings; the database is emptied after the test."""
+    apps = []
+
+    def build(**overrides):
+        app = make_app(database, tmp_path, **overrides)
+        apps.append(app)
+        return app
+
+    yield build
+    if apps:
+        with apps[0].app_context():
+            _empty_tables()
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    """The app, without an active context: each request gets its own, as in production."""
+    return app_factory()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app):
+    from tests.support import Outbox
+
+    return Outbox(Path(app.config["MAIL_OUTBOX_DIR"]))
+
+
+@pytest.fixture
+def smtp_server():
+    sink = SmtpSink(free_port())
+    sink.start()
+    yield sink
+    sink.stop()
