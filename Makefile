@@ -19,7 +19,7 @@ run: $(INSTALLED)
 	$(FLASK) db upgrade
 	$(FLASK) coop demo-data
 	@echo "Starting the Celery worker and beat, then the web app on http://127.0.0.1:$(PORT)"
-	$(BIN)/celery -A celery_worker worker --beat --pool=solo --loglevel=info \
+	$(BIN)/celery -A celery_worker:celery worker --beat --pool=solo --loglevel=info \
 		--schedule=instance/celerybeat-schedule & \
 	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -41,7 +41,7 @@ format: $(INSTALLED)
 
 ## worker: the Celery worker alone (with beat), for a second terminal
 worker: $(INSTALLED)
-	$(BIN)/celery -A celery_worker worker --beat --loglevel=info --schedule=instance/celerybeat-schedule
+	$(BIN)/celery -A celery_worker:celery worker --beat --loglevel=info --schedule=instance/celerybeat-schedule
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""Entry point for the Celery worker and beat: `celery -A celery_worker worker -B`."""
+"""Entry point for the Celery worker and beat: `celery -A celery_worker:celery worker -B`."""
 
 from coop import create_app
 

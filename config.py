@@ -44,6 +44,8 @@ def celery_settings(broker_url: str, **extra: object) -> dict:
         "worker_prefetch_multiplier": 1,
         "timezone": "Europe/London",
         "broker_connection_retry_on_startup": True,
+        # A request hands its emails over after the commit: never hang it on a broker outage.
+        "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2},
     }
     settings.update(extra)
     return settings
@@ -118,7 +120,10 @@ class Config:
     SMTP_TIMEOUT = env_int("SMTP_TIMEOUT", 20)
 
     CELERY = (
-        celery_settings(REDIS_URL)
+        celery_settings(
+            REDIS_URL,
+            broker_transport_options={"socket_connect_timeout": 2, "socket_timeout": 5},
+        )
         if REDIS_URL
         else filesystem_broker(INSTANCE_DIR / "celery-broker")
     )

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from celery import Celery, Task
 from celery.schedules import crontab
-from flask import Flask
+from flask import Flask, current_app
 
 BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "coop.mail.sweep_outbox", "schedule": crontab(minute="*")},
@@ -29,3 +29,9 @@ def celery_init_app(app: Flask) -> Celery:
 
     app.extensions["celery"] = celery
     return celery
+
+
+def enqueue(task_name: str, *args) -> None:
+    """Queue a task on the Celery app of the current Flask app (several may exist in tests)."""
+    celery = current_app.extensions["celery"]
+    celery.tasks[task_name].apply_async(args)

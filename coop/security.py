@@ -6,12 +6,14 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from coop.errors import Invalid
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
+MIN_PASSWORD_SCORE = 3  # zxcvbn: 3 resists an offline attack on a slow hash
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -70,13 +72,20 @@ def check_password_policy(password: str, *personal: str) -> None:
     if len(password) > MAX_PASSWORD_LENGTH:
         raise Invalid(f"Use at most {MAX_PASSWORD_LENGTH} characters.", field="password")
     lowered = password.lower()
-    if lowered in _common_passwords() or len(set(lowered)) < 4:
+    if lowered in _common_passwords():
         raise Invalid(
             "That password is too common and easy to guess. Try a few unrelated words.",
             field="password",
         )
-    if any(value and value.lower() in lowered for value in personal if len(value) >= 4):
+    if any(len(value) >= 4 and value.lower() in lowered for value in personal):
         raise Invalid("Do not use your name or email address in the password.", field="password")
+    estimate = zxcvbn(password[:100], user_inputs=[value for value in personal if value])
+    if estimate["score"] < MIN_PASSWORD_SCORE:
+        hint = estimate["feedback"]["warning"] or "It follows a pattern that is easy to guess."
+        raise Invalid(
+            f"That password is too easy to guess. {hint} Try a few unrelated words.",
+            field="password",
+        )
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:

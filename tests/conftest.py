@@ -56,7 +56,8 @@ def database(request, tmp_path_factory):
 
         def sqlite_url(tmp_path: Path) -> str:
             copy = tmp_path / "coop.sqlite"
-            shutil.copyfile(template, copy)
+            if not copy.exists():
+                shutil.copyfile(template, copy)
             return f"sqlite:///{copy}"
 
         yield sqlite_url
@@ -86,11 +87,14 @@ def _migrate(url: str) -> None:
         db.engine.dispose()
 
 
-def _empty_tables() -> None:
-    tables = [table.name for table in db.metadata.sorted_tables]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        db.session.commit()
+def _empty_tables(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return  # each SQLite test has its own copy of the database
+    tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
 
 
 def make_app(database, tmp_path: Path, **overrides):
@@ -114,11 +118,11 @@ def app_factory(database, tmp_path):
         return app
 
     yield build
-    if apps:
-        with apps[0].app_context():
-            _empty_tables()
+    for app in apps:
+        with app.app_context():
             db.session.remove()
             db.engine.dispose()
+    _empty_tables(database(tmp_path))
 
 
 @pytest.fixture

@@ -82,11 +82,11 @@ def _dispatch_after_commit(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, None)
     if not pending:
         return
-    from coop.mail.tasks import deliver_email
+    from coop.celery_app import enqueue
 
     for email_id in pending:
         try:
-            deliver_email.delay(email_id)
+            enqueue("coop.mail.deliver_email", email_id)
         except Exception:
             # The outbox row is committed: the periodic sweep sends it when the broker is back.
             log.exception("could not hand email %s to the task queue", email_id)

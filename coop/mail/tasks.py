@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from coop.celery_app import enqueue
 from coop.mail.services import deliver, unsent_email_ids
 
 
@@ -19,5 +20,5 @@ def sweep_outbox() -> int:
     """Send what was queued but never handed over (for example while the broker was down)."""
     ids = unsent_email_ids()
     for email_id in ids:
-        deliver_email.delay(email_id)
+        enqueue("coop.mail.deliver_email", email_id)
     return len(ids)

@@ -101,6 +101,11 @@ def test_common_password_is_refused(client):
     expect_field_error(response, "password", "too common")
 
 
+def test_easily_guessed_password_is_refused(client):
+    response = submit(client, "/join", join_data(password="qwertyuiopas"))
+    expect_field_error(response, "password", "too easy to guess")
+
+
 def test_password_containing_the_email_name_is_refused(client):
     response = submit(client, "/join", join_data(password="rosa-rosa-rosa-1999"))
     expect_field_error(response, "password", "name or email")

@@ -1,0 +1,116 @@
+import pytest
+from sqlalchemy import select
+
+from coop.extensions import db
+from coop.mail.models import OutboundEmail
+from coop.mail.services import deliver, queue_email
+from coop.mail.tasks import sweep_outbox
+from tests.accounts.test_join import join_data
+from tests.support import submit
+
+
+def outbox_rows(app) -> list[OutboundEmail]:
+    with app.app_context():
+        rows = db.session.scalars(select(OutboundEmail).order_by(OutboundEmail.id)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def smtp_settings(port: int) -> dict:
+    return {
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": port,
+        "SMTP_SECURITY": "none",
+    }
+
+
+def test_sent_email_is_recorded_and_its_body_cleared(app, client, outbox):
+    submit(client, "/join", join_data())
+    [row] = outbox_rows(app)
+    assert row.to_address == "rosa@example.org"
+    assert row.subject == "Confirm your email address"
+    assert row.sent_at is not None and row.attempts == 1
+    assert row.body_text == ""  # the verification link is not kept
+    [message] = outbox.messages()
+    assert message["From"] == app.config["MAIL_FROM"]
+    assert message["Auto-Submitted"] == "auto-generated"
+
+
+def test_email_is_delivered_over_smtp(app_factory, smtp_server):
+    app = app_factory(**smtp_settings(smtp_server.port))
+    submit(app.test_client(), "/join", join_data())
+    [message] = smtp_server.wait_for(1)
+    assert message["To"] == "rosa@example.org"
+    assert "http://localhost/verify/" in message.get_body(("plain",)).get_content()
+
+
+def test_email_queued_in_a_rolled_back_transaction_is_never_sent(app, outbox):
+    with app.test_request_context():
+        queue_email(
+            "x@example.org",
+            "Never",
+            "accounts/email/password_changed",
+            member=None,
+            reset_link="http://localhost/",
+        )
+        db.session.rollback()
+        db.session.commit()
+    assert outbox_rows(app) == []
+    assert outbox.messages() == []
+
+
+def test_delivering_twice_sends_once(app, outbox):
+    with app.test_request_context():
+        email = queue_email(
+            "x@example.org", "Once", "accounts/email/email_changed", member={"display_name": "X"}
+        )
+        email_id = email.id
+        db.session.info.clear()  # deliver by hand below, not after the commit
+        db.session.commit()
+        assert deliver(email_id) is True
+        assert deliver(email_id) is False
+        assert deliver(999_999) is False
+    assert len(outbox.messages()) == 1
+
+
+def test_a_failed_delivery_is_kept_with_its_error_for_a_retry(app_factory, smtp_server):
+    from tests.support import free_port
+
+    app = app_factory(**smtp_settings(free_port()))  # nothing listens there
+    with app.test_request_context():
+        email = queue_email(
+            "x@example.org",
+            "Retry me",
+            "accounts/email/email_changed",
+            member={"display_name": "X"},
+        )
+        db.session.info.clear()
+        db.session.commit()
+        with pytest.raises(OSError):
+            deliver(email.id)
+    [row] = outbox_rows(app)
+    assert row.sent_at is None and row.attempts == 1 and row.last_error
+    assert row.body_text  # kept until it is sent
+
+
+def test_a_broker_outage_fails_no_request_and_the_sweep_sends_later(
+    app_factory, smtp_server, tmp_path
+):
+    from config import celery_settings
+
+    down = app_factory(CELERY=celery_settings("redis://127.0.0.1:1/0"))
+    response = submit(down.test_client(), "/join", join_data())
+    assert response.status_code == 302
+    [row] = outbox_rows(down)
+    assert row.sent_at is None
+
+    up = app_factory(**smtp_settings(smtp_server.port))
+    with up.app_context():
+        db.session.execute(
+            OutboundEmail.__table__.update().values(created_at=row.created_at.replace(year=2000))
+        )
+        db.session.commit()
+        assert sweep_outbox.delay().get() == 1
+    [message] = smtp_server.wait_for(1)
+    assert message["Subject"] == "Confirm your email address"

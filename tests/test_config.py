@@ -1,0 +1,44 @@
+import pytest
+
+from config import database_url
+from coop import create_app
+
+PRODUCTION = {
+    "SECRET_KEY": "x" * 40,
+    "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db.example/coop",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def test_production_refuses_the_development_secret_key(monkeypatch):
+    monkeypatch.setenv("BASE_URL", "https://coop.example.org")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production", {**PRODUCTION, "SECRET_KEY": "dev-only-insecure-secret-key"})
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production", {**PRODUCTION, "SECRET_KEY": "short"})
+
+
+def test_production_refuses_sqlite_and_a_missing_redis(monkeypatch):
+    monkeypatch.setenv("BASE_URL", "https://coop.example.org")
+    with pytest.raises(RuntimeError, match="DATABASE_URL"):
+        create_app("production", {**PRODUCTION, "SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
+    with pytest.raises(RuntimeError, match="REDIS_URL"):
+        create_app("production", {**PRODUCTION, "REDIS_URL": None})
+
+
+def test_production_refuses_to_start_without_a_base_url(monkeypatch):
+    monkeypatch.delenv("BASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="BASE_URL"):
+        create_app("production", PRODUCTION)
+
+
+def test_production_starts_with_everything_set(monkeypatch):
+    monkeypatch.setenv("BASE_URL", "https://coop.example.org")
+    app = create_app("production", PRODUCTION)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_plain_postgresql_urls_use_psycopg_3():
+    assert database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("sqlite:///x.db") == "sqlite:///x.db"
