@@ -105,6 +105,8 @@ class Config:
     LIMIT_SIGNIN_PER_IP = env("LIMIT_SIGNIN_PER_IP", "30 per minute;200 per hour")
     LIMIT_SIGNIN_PER_ACCOUNT = env("LIMIT_SIGNIN_PER_ACCOUNT", "10 per 15 minutes")
     LIMIT_JOIN_PER_IP = env("LIMIT_JOIN_PER_IP", "10 per minute;60 per hour")
+    # Also caps the "someone tried to join with your address" emails one address can receive.
+    LIMIT_JOIN_PER_ACCOUNT = env("LIMIT_JOIN_PER_ACCOUNT", "5 per hour")
     LIMIT_RESET_PER_IP = env("LIMIT_RESET_PER_IP", "10 per minute;60 per hour")
     LIMIT_RESET_PER_ACCOUNT = env("LIMIT_RESET_PER_ACCOUNT", "5 per hour")
     PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", 0)

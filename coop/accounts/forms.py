@@ -19,8 +19,14 @@ def email_field(label: str, **kwargs) -> EmailField:
     return EmailField(label, EMAIL, filters=[strip], **kwargs)
 
 
-def password_field(label: str, message: str = "Enter your password.") -> PasswordField:
-    return PasswordField(label, [InputRequired(message), Length(max=MAX_PASSWORD_LENGTH)])
+NEW_PASSWORD_HINT = "At least 12 characters. A few unrelated words make a strong password."  # noqa: S105
+
+
+def password_field(
+    label: str, message: str = "Enter your password.", description: str = ""
+) -> PasswordField:
+    validators = [InputRequired(message), Length(max=MAX_PASSWORD_LENGTH)]
+    return PasswordField(label, validators, description=description)
 
 
 class JoinForm(FlaskForm):
@@ -31,7 +37,7 @@ class JoinForm(FlaskForm):
         description="Shown publicly next to what you write. It need not be your real name.",
     )
     email = email_field("Email address", description="Never shown to anyone.")
-    password = password_field("Password", "Choose a password.")
+    password = password_field("Password", "Choose a password.", NEW_PASSWORD_HINT)
     notice_version = HiddenField()
     accept_privacy = BooleanField(
         "I have read the privacy notice",
@@ -56,12 +62,12 @@ class EmailOnlyForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = password_field("New password", "Choose a new password.")
+    password = password_field("New password", "Choose a new password.", NEW_PASSWORD_HINT)
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = password_field("Current password", "Enter your current password.")
-    password = password_field("New password", "Choose a new password.")
+    password = password_field("New password", "Choose a new password.", NEW_PASSWORD_HINT)
 
 
 class ChangeEmailForm(FlaskForm):

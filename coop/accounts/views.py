@@ -43,6 +43,7 @@ def _check_email_page(kind: str):
 
 @bp.route("/join", methods=["GET", "POST"])
 @limiter.limit(_limit("LIMIT_JOIN_PER_IP"), methods=["POST"])
+@limiter.limit(_limit("LIMIT_JOIN_PER_ACCOUNT"), key_func=_account_key, methods=["POST"])
 def join():
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))

@@ -62,6 +62,12 @@ def test_join_is_limited_per_address(limited_app):
     assert post_from_one_address(limited_app, "/join", forms) == [400] * 10 + [429]
 
 
+def test_joining_with_one_address_is_limited_across_addresses(limited_app):
+    form = {"email": unique_email()}
+    statuses = post_from_many_addresses(limited_app, "/join", form, 6)
+    assert statuses == [400] * 5 + [429]
+
+
 def test_password_reset_is_limited_per_account(limited_app):
     form = {"email": unique_email()}
     statuses = post_from_many_addresses(limited_app, "/forgot-password", form, 6)
