@@ -155,6 +155,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_NAME = "__Host-remember"
     MAIL_BACKEND = env("MAIL_BACKEND", "smtp")
 
 

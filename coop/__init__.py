@@ -54,18 +54,28 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from coop import accounts, privacy, site
+    from coop.accounts.views import bp as accounts
+    from coop.comments.views import bp as comments
+    from coop.ideas.topic_views import bp as topics
+    from coop.ideas.views import bp as ideas
+    from coop.privacy.views import bp as privacy
+    from coop.proposals.views import bp as proposals
+    from coop.site.views import bp as site
 
-    for package in (site, accounts, privacy):
-        app.register_blueprint(package.bp)
+    for blueprint in (site, accounts, privacy, ideas, topics, proposals, comments):
+        app.register_blueprint(blueprint)
 
 
 def register_hooks(app: Flask) -> None:
     from coop.errors import register_error_handlers
     from coop.security import register_security_headers
+    from coop.uktime import iso, uk_date, uk_datetime
 
     register_error_handlers(app)
     register_security_headers(app)
+    app.add_template_filter(uk_datetime)
+    app.add_template_filter(uk_date)
+    app.add_template_filter(iso)
     import coop.models  # noqa: F401 - every table known to SQLAlchemy and Alembic
 
 

@@ -1,13 +1,24 @@
-"""Celery bound to the Flask app, as in Flask's "Background tasks with Celery" guide."""
+"""Celery bound to the Flask app, as in Flask's "Background tasks with Celery" guide.
 
+Work for the worker is handed over only after the database commit (`enqueue_after_commit`),
+so a worker never looks for a row that does not exist yet and a rollback sends nothing.
+"""
+
+import logging
 from pathlib import Path
 
 from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+log = logging.getLogger(__name__)
+PENDING_KEY = "coop.pending_tasks"
+TASK_MODULES = ("coop.mail.tasks", "coop.accounts.tasks", "coop.proposals.tasks")
 BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "coop.mail.sweep_outbox", "schedule": crontab(minute="*")},
+    "close-due-proposals": {"task": "coop.proposals.close_due", "schedule": crontab(minute="*")},
 }
 
 
@@ -25,8 +36,8 @@ def celery_init_app(app: Flask) -> Celery:
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.config_from_object({"beat_schedule": BEAT_SCHEDULE, **app.config["CELERY"]})
     celery.set_default()
-    import coop.mail.tasks  # noqa: F401 - registers the tasks
-
+    for module in TASK_MODULES:
+        __import__(module)
     app.extensions["celery"] = celery
     return celery
 
@@ -35,3 +46,23 @@ def enqueue(task_name: str, *args) -> None:
     """Queue a task on the Celery app of the current Flask app (several may exist in tests)."""
     celery = current_app.extensions["celery"]
     celery.tasks[task_name].apply_async(args)
+
+
+def enqueue_after_commit(session: Session, task_name: str, *args) -> None:
+    session.info.setdefault(PENDING_KEY, []).append((task_name, args))
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_after_commit(session: Session) -> None:
+    for task_name, args in session.info.pop(PENDING_KEY, []):
+        try:
+            enqueue(task_name, *args)
+        except Exception:
+            # What must survive an outage is in a committed row (the email outbox) that a
+            # periodic sweep picks up; anything else is best effort.
+            log.exception("could not hand %s%r to the task queue", task_name, args)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)

@@ -53,11 +53,21 @@ def utcnow() -> datetime:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     if type(dbapi_connection).__module__ != "sqlite3":
         return
+    # SQLAlchemy, not pysqlite, begins transactions (see _sqlite_begin), so savepoints work.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    """Take SQLite's write lock at the start: a transaction that read first and wrote later
+    would otherwise fail with "database is locked" when another writer got in between."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 db = SQLAlchemy(model_class=Base)

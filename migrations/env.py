@@ -43,6 +43,9 @@ target_db = current_app.extensions["migrate"].db
 # ... etc.
 
 
+from coop.ideas.search import include_in_schema_check  # noqa: E402
+
+
 def render_item(type_, obj, autogen_context):
     """Write the app's UTCDateTime as a plain timezone-aware DateTime in migrations."""
     from coop.extensions import UTCDateTime
@@ -97,6 +100,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_in_schema_check)
     conf_args.setdefault("render_as_batch", True)
     conf_args.setdefault("compare_type", True)
     if conf_args.get("process_revision_directives") is None:

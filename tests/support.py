@@ -104,6 +104,12 @@ class _Collector:
     def __init__(self):
         self.messages: list[EmailMessage] = []
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("refused"):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
@@ -138,3 +144,45 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class QueryCounter:
+    """Counts the SQL statements an engine runs inside a `with` block."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, conn, cursor, statement, *args):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    @property
+    def count(self) -> int:
+        return len(
+            [
+                s
+                for s in self.statements
+                if not s.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE"))
+            ]
+        )
+
+
+def count_queries(app, action) -> int:
+    from coop.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    with QueryCounter(engine) as counter:
+        action()
+    return counter.count

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("accounts", __name__)
-
-from coop.accounts import sessions, views  # noqa: E402, F401
+"""Joining the network, email verification, signing in, sessions and account settings."""

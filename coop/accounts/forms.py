@@ -73,7 +73,3 @@ class ChangePasswordForm(FlaskForm):
 class ChangeEmailForm(FlaskForm):
     email = email_field("New email address")
     password = password_field("Your password")
-
-
-class ConfirmForm(FlaskForm):
-    """A form with only its CSRF token, for buttons that change something."""

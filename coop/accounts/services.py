@@ -7,8 +7,10 @@ from functools import cache
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.models import Member, Role
+from coop.celery_app import enqueue_after_commit
 from coop.errors import Conflict, Invalid, NotFound
 from coop.extensions import db, utcnow
 from coop.mail.services import absolute_url, queue_email
@@ -106,10 +108,23 @@ def send_verification(member: Member) -> None:
     )
 
 
-def resend_verification(email: str) -> None:
-    member = find_by_email(normalise_email(email))
+def request_verification_email(email: str) -> None:
+    """Answer alike for any address: the lookup happens in the worker, after the request."""
+    _after_commit("coop.accounts.send_verification_email", email)
+
+
+def send_verification_email(email: str) -> None:
+    member = find_by_email(email)
     if member is not None and not member.is_verified:
         send_verification(member)
+
+
+def _after_commit(task_name: str, email: str) -> None:
+    try:
+        address = normalise_email(email)
+    except Invalid:
+        return
+    enqueue_after_commit(db.session, task_name, address)
 
 
 def verify_email(token: str) -> Member:
@@ -146,18 +161,23 @@ def authenticate(email: str, password: str) -> Member:
     return member
 
 
-def _password_fingerprint(member: Member) -> str:
-    return hashlib.sha256(member.password_hash.encode()).hexdigest()[:20]
+def _account_fingerprint(member: Member) -> str:
+    """Changes whenever the password, the email address or the session token changes, so a
+    reset or change-of-email link dies with any of those (and after its first use)."""
+    state = f"{member.password_hash}|{member.email}|{member.session_token}"
+    return hashlib.sha256(state.encode()).hexdigest()[:24]
 
 
 def request_password_reset(email: str) -> None:
-    try:
-        member = find_by_email(normalise_email(email))
-    except Invalid:
-        return
+    """Answer alike for any address: the lookup happens in the worker, after the request."""
+    _after_commit("coop.accounts.send_password_reset_email", email)
+
+
+def send_password_reset_email(email: str) -> None:
+    member = find_by_email(email)
     if member is None:
         return
-    token = make_token(RESET, {"m": member.id, "f": _password_fingerprint(member)})
+    token = make_token(RESET, {"m": member.id, "f": _account_fingerprint(member)})
     queue_email(
         member.email,
         "Reset your password",
@@ -169,17 +189,27 @@ def request_password_reset(email: str) -> None:
     )
 
 
-def member_for_reset(token: str) -> Member:
-    payload = read_token(RESET, token, current_app.config["RESET_TOKEN_MINUTES"] * 60)
-    member = db.session.get(Member, payload.get("m"))
+def _member_for_token(payload: dict, lock: bool = False) -> Member | None:
+    member_id = payload.get("m")
+    if not isinstance(member_id, int):
+        return None
+    member = db.session.get(Member, member_id, with_for_update=lock)
     fingerprint = str(payload.get("f", ""))
-    if member is None or not hmac.compare_digest(fingerprint, _password_fingerprint(member)):
+    if member is None or not hmac.compare_digest(fingerprint, _account_fingerprint(member)):
+        return None
+    return member
+
+
+def member_for_reset(token: str, lock: bool = False) -> Member:
+    payload = read_token(RESET, token, current_app.config["RESET_TOKEN_MINUTES"] * 60)
+    member = _member_for_token(payload, lock)
+    if member is None:
         raise Invalid("This link has already been used. Ask for a new one if you need it.")
     return member
 
 
 def reset_password(token: str, new_password: str) -> Member:
-    member = member_for_reset(token)
+    member = member_for_reset(token, lock=True)
     _set_password(member, new_password)
     # Following the emailed link proves the member controls the address.
     member.email_verified_at = member.email_verified_at or utcnow()
@@ -187,7 +217,9 @@ def reset_password(token: str, new_password: str) -> Member:
 
 
 def _set_password(member: Member, new_password: str) -> None:
-    check_password_policy(new_password, member.email, member.display_name)
+    check_password_policy(
+        new_password, member.email, member.email.split("@")[0], member.display_name
+    )
     member.password_hash = hash_password(new_password)
     member.end_all_sessions()
     queue_email(
@@ -212,7 +244,8 @@ def request_email_change(member: Member, password: str, new_email: str) -> None:
     new_email = normalise_email(new_email)
     if new_email == member.email:
         raise Invalid("That is already your email address.", "email")
-    token = make_token(CHANGE_EMAIL, {"m": member.id, "old": member.email, "new": new_email})
+    payload = {"m": member.id, "f": _account_fingerprint(member), "new": new_email}
+    token = make_token(CHANGE_EMAIL, payload)
     queue_email(
         new_email,
         "Confirm your new email address",
@@ -226,15 +259,23 @@ def request_email_change(member: Member, password: str, new_email: str) -> None:
 
 def confirm_email_change(token: str) -> Member:
     payload = read_token(CHANGE_EMAIL, token, current_app.config["VERIFY_TOKEN_HOURS"] * 3600)
-    member = db.session.get(Member, payload.get("m"))
-    if member is None or member.email != payload.get("old"):
-        raise Invalid("This link has already been used or a newer change was made.")
+    member = _member_for_token(payload, lock=True)
+    if member is None:
+        raise Invalid(
+            "This link has already been used, or the account changed since it was sent "
+            "(a new password or signing out everywhere). Ask for a new one."
+        )
     new_email = str(payload.get("new"))
     if find_by_email(new_email) is not None:
         raise Conflict("Another account already uses that email address.")
     old_email = member.email
     member.email = new_email
     member.email_verified_at = utcnow()
+    member.end_all_sessions()  # also kills any older link made for the same address
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the address was claimed at the same moment
+        raise Conflict("Another account already uses that email address.") from error
     queue_email(
         old_email,
         "Your email address was changed",

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from flask import current_app, flash, session
 from flask_login import current_user, login_user, logout_user
 
-from coop.accounts import bp
 from coop.accounts.models import Member
 from coop.extensions import db, login_manager
 
@@ -35,15 +34,16 @@ def start_session(member: Member, remember: bool) -> None:
 
 
 def end_session() -> None:
-    logout_user()
+    # Clear first: logout_user() leaves the order to delete the "remember me" cookie in the
+    # session, and clearing after it would cancel that order.
     session.clear()
+    logout_user()
 
 
 def _now() -> int:
     return int(datetime.now(UTC).timestamp())
 
 
-@bp.before_app_request
 def expire_idle_session() -> None:
     if not current_user.is_authenticated:
         return

@@ -1,15 +1,20 @@
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from coop.accounts import bp, forms, services
-from coop.accounts.sessions import end_session, start_session
+from coop.accounts import forms, services
+from coop.accounts.sessions import end_session, expire_idle_session, start_session
 from coop.errors import DomainError
 from coop.extensions import db, limiter
+from coop.web import CsrfForm, show_error
 
 CHECK_EMAIL = "check_email"
+
+bp = Blueprint("accounts", __name__)
+bp.before_app_request(expire_idle_session)
 
 
 def _limit(name: str):
@@ -17,15 +22,23 @@ def _limit(name: str):
 
 
 def _account_key() -> str:
-    return "account:" + request.form.get("email", "").strip().lower()
+    """The account an anonymous form is about, in the same normal form the services use,
+    so that other spellings of one address share one limit."""
+    raw = request.form.get("email", "")
+    if not raw.strip():
+        return "address:" + get_remote_address()
+    try:
+        return "account:" + services.normalise_email(raw)
+    except DomainError:
+        return "account:" + raw.strip().lower()
 
 
-def _show_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+def _member_key() -> str:
+    return f"member:{current_user.get_id().partition(':')[0]}"
+
+
+def _failed(response) -> bool:
+    return response.status_code >= 400
 
 
 def _safe_next(target: str | None) -> str:
@@ -61,7 +74,7 @@ def join():
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         except IntegrityError:  # the same address joined a moment ago: answer as for any
             db.session.rollback()
             return _check_email_page("join")
@@ -79,7 +92,7 @@ def check_email(kind: str):
 
 @bp.route("/verify/<token>", methods=["GET", "POST"])
 def verify_email(token: str):
-    form = forms.ConfirmForm()
+    form = CsrfForm()
     if not form.validate_on_submit():
         return render_template("accounts/confirm_link.html", form=form, action="verify")
     try:
@@ -105,10 +118,10 @@ def resend_verification():
     form = forms.EmailOnlyForm(email=email)
     if form.validate_on_submit():
         try:
-            services.resend_verification(form.email.data)
+            services.request_verification_email(form.email.data)
             db.session.commit()
         except DomainError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             return _check_email_page("resend")
     return render_template("accounts/resend.html", form=form), 400 if form.errors else 200
@@ -116,7 +129,9 @@ def resend_verification():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_limit("LIMIT_SIGNIN_PER_IP"), methods=["POST"])
-@limiter.limit(_limit("LIMIT_SIGNIN_PER_ACCOUNT"), key_func=_account_key, methods=["POST"])
+@limiter.limit(
+    _limit("LIMIT_SIGNIN_PER_ACCOUNT"), key_func=_account_key, methods=["POST"], deduct_when=_failed
+)
 def sign_in():
     form = forms.SignInForm()
     if form.validate_on_submit():
@@ -125,7 +140,7 @@ def sign_in():
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             start_session(member, remember=form.remember.data)
             flash(f"Welcome back, {member.display_name}.", "success")
@@ -166,7 +181,7 @@ def reset_password(token: str):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             end_session()
             flash("Your password is changed. Sign in with your new password.", "success")
@@ -181,12 +196,13 @@ def account():
         "accounts/account.html",
         password_form=forms.ChangePasswordForm(),
         email_form=forms.ChangeEmailForm(),
-        confirm_form=forms.ConfirmForm(),
+        confirm_form=CsrfForm(),
     )
 
 
 @bp.post("/account/password")
 @login_required
+@limiter.limit(_limit("LIMIT_SIGNIN_PER_ACCOUNT"), key_func=_member_key, deduct_when=_failed)
 def change_password():
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
@@ -195,7 +211,7 @@ def change_password():
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             start_session(current_user._get_current_object(), remember=False)
             flash("Your password is changed. Other devices have been signed out.", "success")
@@ -204,13 +220,14 @@ def change_password():
         "accounts/account.html",
         password_form=form,
         email_form=forms.ChangeEmailForm(formdata=None),
-        confirm_form=forms.ConfirmForm(),
+        confirm_form=CsrfForm(),
     )
     return page, 400
 
 
 @bp.post("/account/email")
 @login_required
+@limiter.limit(_limit("LIMIT_SIGNIN_PER_ACCOUNT"), key_func=_member_key, deduct_when=_failed)
 def change_email():
     form = forms.ChangeEmailForm()
     if form.validate_on_submit():
@@ -219,30 +236,32 @@ def change_email():
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             return _check_email_page("change")
     page = render_template(
         "accounts/account.html",
         password_form=forms.ChangePasswordForm(formdata=None),
         email_form=form,
-        confirm_form=forms.ConfirmForm(),
+        confirm_form=CsrfForm(),
     )
     return page, 400
 
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str):
-    form = forms.ConfirmForm()
+    form = CsrfForm()
     if not form.validate_on_submit():
         return render_template("accounts/confirm_link.html", form=form, action="change")
     try:
-        services.confirm_email_change(token)
+        member = services.confirm_email_change(token)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         return _link_problem(error)
-    flash("Your email address is changed.", "success")
+    if current_user.is_authenticated and current_user.id == member.id:
+        start_session(member, remember=False)
+    flash("Your email address is changed. Other devices have been signed out.", "success")
     return redirect(
         url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in")
     )
@@ -251,7 +270,7 @@ def confirm_email_change(token: str):
 @bp.post("/account/sign-out-everywhere")
 @login_required
 def sign_out_everywhere():
-    form = forms.ConfirmForm()
+    form = CsrfForm()
     if not form.validate_on_submit():
         return redirect(url_for("accounts.account"))
     services.sign_out_everywhere(current_user)

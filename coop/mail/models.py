@@ -1,15 +1,23 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coop.extensions import UTCDateTime, db, utcnow
+
+
+def first_sweep_time() -> datetime:
+    """When the sweep takes over if the task handed to Celery after the commit never ran."""
+    return utcnow() + timedelta(minutes=1)
 
 
 class OutboundEmail(db.Model):
     """One email to send. The body is cleared once sent: it may hold a sign-in link."""
 
     __tablename__ = "outbound_emails"
+    __table_args__ = (
+        Index("ix_outbound_emails_unsent", "sent_at", "failed_at", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int | None] = mapped_column(
@@ -20,6 +28,8 @@ class OutboundEmail(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=first_sweep_time)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))

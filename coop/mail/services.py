@@ -1,19 +1,23 @@
 """Queue email inside the current transaction; it is handed to Celery after the commit."""
 
 import logging
+import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
+from coop.celery_app import enqueue_after_commit
 from coop.extensions import db, utcnow
 from coop.mail.models import OutboundEmail
 
 log = logging.getLogger(__name__)
-PENDING_KEY = "coop.pending_emails"
+MAX_ATTEMPTS = 8
+RETRY_BASE = timedelta(minutes=1)
+RETRY_MAX = timedelta(hours=6)
 
 
 def queue_email(
@@ -26,7 +30,7 @@ def queue_email(
     )
     db.session.add(email)
     db.session.flush()
-    db.session.info.setdefault(PENDING_KEY, []).append(email.id)
+    enqueue_after_commit(db.session, "coop.mail.deliver_email", email.id)
     return email
 
 
@@ -45,60 +49,64 @@ def build_message(email: OutboundEmail) -> EmailMessage:
 
 
 def deliver(email_id: int) -> bool:
-    """Send one queued email unless it was sent already. Returns whether it sent now."""
+    """Send one queued email unless it was sent or given up on. Returns whether it sent now.
+    A failure is recorded with the time of the next try; the periodic sweep retries it."""
     from coop.mail.backends import send_message
 
     email = db.session.get(OutboundEmail, email_id, with_for_update=True)
-    if email is None or email.sent_at is not None:
+    if email is None or email.sent_at is not None or email.failed_at is not None:
+        db.session.rollback()
         return False
     email.attempts += 1
     try:
         send_message(build_message(email), email.id)
     except Exception as error:
-        email.last_error = str(error)[:500]
+        permanent = isinstance(error, smtplib.SMTPRecipientsRefused)
+        _record_failure(email, error, give_up=permanent or email.attempts >= MAX_ATTEMPTS)
         db.session.commit()
-        raise
+        return False
     email.sent_at = utcnow()
-    email.body_text = ""
-    email.body_html = None
+    _forget_body(email)
     email.last_error = None
     db.session.commit()
     return True
 
 
-def unsent_email_ids(older_than_seconds: int = 60, limit: int = 500) -> list[int]:
-    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+def _record_failure(email: OutboundEmail, error: Exception, give_up: bool) -> None:
+    log.warning("email %s not sent (attempt %s): %s", email.id, email.attempts, error)
+    email.last_error = str(error)[:500]
+    if give_up:
+        email.failed_at = utcnow()
+        _forget_body(email)
+    else:
+        email.next_attempt_at = utcnow() + min(RETRY_BASE * 2**email.attempts, RETRY_MAX)
+
+
+def _forget_body(email: OutboundEmail) -> None:
+    """The body may hold a sign-in or reset link: keep it no longer than needed."""
+    email.body_text = ""
+    email.body_html = None
+
+
+def due_email_ids(limit: int = 500) -> list[int]:
     query = (
         select(OutboundEmail.id)
-        .where(OutboundEmail.sent_at.is_(None), OutboundEmail.created_at < cutoff)
-        .order_by(OutboundEmail.id)
+        .where(
+            OutboundEmail.sent_at.is_(None),
+            OutboundEmail.failed_at.is_(None),
+            OutboundEmail.next_attempt_at <= utcnow(),
+        )
+        .order_by(OutboundEmail.next_attempt_at)
         .limit(limit)
     )
     return list(db.session.scalars(query))
 
 
-@event.listens_for(Session, "after_commit")
-def _dispatch_after_commit(session: Session) -> None:
-    pending = session.info.pop(PENDING_KEY, None)
-    if not pending:
-        return
-    from coop.celery_app import enqueue
-
-    for email_id in pending:
-        try:
-            enqueue("coop.mail.deliver_email", email_id)
-        except Exception:
-            # The outbox row is committed: the periodic sweep sends it when the broker is back.
-            log.exception("could not hand email %s to the task queue", email_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
-
-
 def absolute_url(endpoint: str, **values) -> str:
-    """A link for an email, built on BASE_URL, never on the request's Host header."""
-    from flask import url_for
-
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    """A link for an email, built on BASE_URL, never on the request's Host header; works in
+    a request, a Celery task or a command alike."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)

@@ -1,24 +1,20 @@
 from celery import shared_task
 
 from coop.celery_app import enqueue
-from coop.mail.services import deliver, unsent_email_ids
+from coop.extensions import db
+from coop.mail.services import deliver, due_email_ids
 
 
-@shared_task(
-    name="coop.mail.deliver_email",
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=8,
-)
+@shared_task(name="coop.mail.deliver_email")
 def deliver_email(email_id: int) -> bool:
     return deliver(email_id)
 
 
 @shared_task(name="coop.mail.sweep_outbox")
 def sweep_outbox() -> int:
-    """Send what was queued but never handed over (for example while the broker was down)."""
-    ids = unsent_email_ids()
+    """Send what is due: never handed over (the broker was down) or waiting for a retry."""
+    ids = due_email_ids()
+    db.session.commit()  # end the read before handing work on
     for email_id in ids:
         enqueue("coop.mail.deliver_email", email_id)
     return len(ids)

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("privacy", __name__)
-
-from coop.privacy import views  # noqa: E402, F401
+"""The privacy notice and the history of members' consents."""

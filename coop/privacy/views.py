@@ -1,6 +1,6 @@
-from flask import current_app, render_template
+from flask import Blueprint, current_app, render_template
 
-from coop.privacy import bp
+bp = Blueprint("privacy", __name__)
 
 
 @bp.get("/privacy")

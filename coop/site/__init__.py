@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("site", __name__)
-
-from coop.site import views  # noqa: E402, F401
+"""Public pages: home and the health check."""

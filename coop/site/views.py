@@ -1,8 +1,9 @@
-from flask import current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 
 from coop.extensions import csrf, limiter
-from coop.site import bp
 from coop.site.health import check_database, check_redis
+
+bp = Blueprint("site", __name__)
 
 
 @bp.get("/")

@@ -103,3 +103,66 @@ def test_settings_forms_require_a_signed_in_member(client):
     response = client.post("/account/password", data={})
     assert response.status_code in (302, 400)
     assert client.get("/account").status_code == 302
+
+
+def test_a_pending_email_change_dies_when_the_member_signs_out_everywhere(app, outbox):
+    client = signed_in_client(app)
+    submit(
+        client,
+        "/account",
+        {"email": "thief@example.org", "password": PASSWORD},
+        action="/account/email",
+    )
+    link = outbox.last_link("thief@example.org")
+    submit(client, "/account", action="/account/sign-out-everywhere")
+    response = submit(app.test_client(), link)
+    assert response.status_code == 400
+    assert load_member(app, "member@example.org") is not None
+
+
+def test_an_old_email_change_link_cannot_be_replayed_after_changing_back(app, outbox):
+    client = signed_in_client(app)
+    submit(
+        client,
+        "/account",
+        {"email": "b@example.org", "password": PASSWORD},
+        action="/account/email",
+    )
+    to_b = outbox.last_link("b@example.org")
+    submit(client, to_b)
+    sign_in(client, "b@example.org")
+    submit(
+        client,
+        "/account",
+        {"email": "member@example.org", "password": PASSWORD},
+        action="/account/email",
+    )
+    submit(client, outbox.last_link("member@example.org"))
+    assert submit(app.test_client(), to_b).status_code == 400
+    assert load_member(app, "member@example.org") is not None
+
+
+def test_guessing_the_current_password_in_settings_is_limited(app):
+    client = signed_in_client(app)
+    statuses = [
+        submit(
+            client,
+            "/account",
+            {"current_password": f"guess number {i}", "password": NEW_PASSWORD},
+            action="/account/password",
+        ).status_code
+        for i in range(11)
+    ]
+    assert statuses == [400] * 10 + [429]
+
+
+def test_a_new_password_may_not_contain_the_email_name(app):
+    client = signed_in_client(app)
+    response = submit(
+        client,
+        "/account",
+        {"current_password": PASSWORD, "password": "member-member-2024!"},
+        action="/account/password",
+    )
+    assert response.status_code == 400
+    assert "name or email" in response.get_data(as_text=True)

@@ -103,3 +103,16 @@ def test_email_links_use_base_url_not_the_host_header(app, outbox):
     body = body_of(outbox.to("member@example.org")[-1])
     assert "evil.example" not in body
     assert "http://localhost/reset-password/" in body
+
+
+def test_reset_requests_do_the_same_work_for_known_and_unknown_addresses(app_factory):
+    """The lookup happens in the worker, so the request cannot be timed to find accounts."""
+    from config import celery_settings
+    from tests.support import count_queries
+
+    app = app_factory(CELERY=celery_settings("memory://"))  # queued, not run
+    make_member(app)
+    client = app.test_client()
+    known = count_queries(app, lambda: ask_for_reset(client, "member@example.org"))
+    unknown = count_queries(app, lambda: ask_for_reset(client, "stranger@example.org"))
+    assert known == unknown

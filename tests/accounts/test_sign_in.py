@@ -144,3 +144,27 @@ def test_the_password_never_reaches_the_logs(app, client, caplog):
     sign_in(client)
     assert "secret guess" not in caplog.text
     assert PASSWORD not in caplog.text
+
+
+def test_signing_out_also_forgets_remember_me(app, client):
+    make_member(app)
+    sign_in(client, remember="y")
+    submit(client, "/account", action="/sign-out")
+    assert client.get_cookie("remember_token") is None
+    assert not is_signed_in(client)
+
+
+def test_failed_sign_ins_with_other_spellings_of_an_address_share_one_limit(app, client):
+    make_member(app, email="t@example.org")
+    spellings = ["t@example.org", "T@EXAMPLE.ORG", "t@\uff45xample.org", " t@Example.Org "]
+    statuses = [
+        sign_in(app.test_client(), spellings[i % 4], password="wrong guess here").status_code
+        for i in range(11)
+    ]
+    assert statuses == [400] * 10 + [429]
+
+
+def test_a_successful_sign_in_does_not_count_towards_the_account_limit(app):
+    make_member(app)
+    statuses = [sign_in(app.test_client()).status_code for _ in range(12)]
+    assert statuses == [302] * 12

@@ -1,9 +1,10 @@
-import pytest
+from datetime import timedelta
+
 from sqlalchemy import select
 
-from coop.extensions import db
+from coop.extensions import db, utcnow
 from coop.mail.models import OutboundEmail
-from coop.mail.services import deliver, queue_email
+from coop.mail.services import MAX_ATTEMPTS, deliver, due_email_ids, queue_email
 from coop.mail.tasks import sweep_outbox
 from tests.accounts.test_join import join_data
 from tests.support import submit
@@ -74,24 +75,67 @@ def test_delivering_twice_sends_once(app, outbox):
     assert len(outbox.messages()) == 1
 
 
-def test_a_failed_delivery_is_kept_with_its_error_for_a_retry(app_factory, smtp_server):
-    from tests.support import free_port
-
-    app = app_factory(**smtp_settings(free_port()))  # nothing listens there
+def queue_by_hand(app, to: str = "x@example.org") -> int:
+    """Queue an email without the after-commit hand-over, to deliver it by hand."""
     with app.test_request_context():
         email = queue_email(
-            "x@example.org",
-            "Retry me",
-            "accounts/email/email_changed",
-            member={"display_name": "X"},
+            to, "Hello", "accounts/email/email_changed", member={"display_name": "X"}
         )
         db.session.info.clear()
         db.session.commit()
-        with pytest.raises(OSError):
-            deliver(email.id)
+        return email.id
+
+
+def test_a_failed_delivery_is_kept_with_its_error_and_a_time_to_retry(app_factory):
+    from tests.support import free_port
+
+    app = app_factory(**smtp_settings(free_port()))  # nothing listens there
+    email_id = queue_by_hand(app)
+    with app.app_context():
+        assert deliver(email_id) is False
     [row] = outbox_rows(app)
-    assert row.sent_at is None and row.attempts == 1 and row.last_error
+    assert row.sent_at is None and row.failed_at is None
+    assert row.attempts == 1 and row.last_error
+    assert row.next_attempt_at > utcnow() + timedelta(minutes=1)
     assert row.body_text  # kept until it is sent
+
+
+def test_delivery_gives_up_after_the_last_attempt_and_forgets_the_body(app_factory):
+    from tests.support import free_port
+
+    app = app_factory(**smtp_settings(free_port()))
+    email_id = queue_by_hand(app)
+    with app.app_context():
+        for _ in range(MAX_ATTEMPTS):
+            deliver(email_id)
+        assert deliver(email_id) is False
+    [row] = outbox_rows(app)
+    assert row.attempts == MAX_ATTEMPTS
+    assert row.failed_at is not None and row.body_text == ""
+
+
+def test_a_refused_recipient_is_not_retried(app_factory, smtp_server):
+    app = app_factory(**smtp_settings(smtp_server.port))
+    email_id = queue_by_hand(app, to="refused@example.org")
+    with app.app_context():
+        assert deliver(email_id) is False
+    [row] = outbox_rows(app)
+    assert row.attempts == 1 and row.failed_at is not None
+    assert "refused" in row.last_error.lower() or "550" in row.last_error
+
+
+def test_the_sweep_takes_only_what_is_due(app):
+    first, second = queue_by_hand(app), queue_by_hand(app)
+    with app.app_context():
+        assert due_email_ids() == []  # both are still with the task queue
+        db.session.execute(
+            OutboundEmail.__table__.update()
+            .where(OutboundEmail.id == first)
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+        assert due_email_ids() == [first]
+        assert second not in due_email_ids()
 
 
 def test_a_broker_outage_fails_no_request_and_the_sweep_sends_later(
@@ -108,7 +152,7 @@ def test_a_broker_outage_fails_no_request_and_the_sweep_sends_later(
     up = app_factory(**smtp_settings(smtp_server.port))
     with up.app_context():
         db.session.execute(
-            OutboundEmail.__table__.update().values(created_at=row.created_at.replace(year=2000))
+            OutboundEmail.__table__.update().values(next_attempt_at=utcnow() - timedelta(1))
         )
         db.session.commit()
         assert sweep_outbox.delay().get() == 1

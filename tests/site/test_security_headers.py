@@ -44,3 +44,4 @@ def test_production_cookies_are_secure_and_host_only():
     assert ProductionConfig.SESSION_COOKIE_SECURE is True
     assert ProductionConfig.REMEMBER_COOKIE_SECURE is True
     assert ProductionConfig.SESSION_COOKIE_NAME.startswith("__Host-")
+    assert ProductionConfig.REMEMBER_COOKIE_NAME.startswith("__Host-")

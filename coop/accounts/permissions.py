@@ -1,0 +1,24 @@
+"""Who may do what. Services call these with the acting member; views never decide."""
+
+from coop.accounts.models import Member
+from coop.errors import NotAllowed
+
+
+def require_contributor(actor: Member | None) -> Member:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise NotAllowed("Please sign in to take part.")
+    if not actor.is_verified:
+        raise NotAllowed("Please confirm your email address before taking part.")
+    if not actor.political_opinions_consent:
+        raise NotAllowed("Taking part needs your consent to keep the views you express.")
+    return actor
+
+
+def require_organiser(actor: Member | None) -> Member:
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_organiser:
+        raise NotAllowed("Only organisers can do that.")
+    return actor
+
+
+def is_member(actor: Member | None) -> bool:
+    return actor is not None and bool(getattr(actor, "is_authenticated", False))

@@ -1,0 +1,1 @@
+"""Comments on ideas and proposals, with one level of replies."""

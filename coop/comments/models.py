@@ -1,0 +1,56 @@
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coop.extensions import UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:
+    from coop.accounts.models import Member
+
+COMMENT_MAX = 5_000
+
+
+class Comment(db.Model):
+    """A comment on an idea or a proposal; replies go one level deep."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        CheckConstraint("(idea_id IS NULL) <> (proposal_id IS NULL)", name="on_idea_or_proposal"),
+        CheckConstraint(f"length(body) <= {COMMENT_MAX}", name="body_length"),
+        Index("ix_comments_idea_created", "idea_id", "created_at"),
+        Index("ix_comments_proposal_created", "proposal_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author: Mapped["Member | None"] = relationship(lazy="joined")
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class CommentRevision(db.Model):
+    __tablename__ = "comment_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,125 @@
+"""Comments on ideas and proposals, one level of replies. Callers commit."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select, update
+
+from coop.accounts.models import Member
+from coop.accounts.permissions import require_contributor
+from coop.comments.models import COMMENT_MAX, Comment, CommentRevision
+from coop.errors import Conflict, NotAllowed, NotFound
+from coop.extensions import db, utcnow
+from coop.ideas.models import Idea, Stage
+from coop.markdown import render_markdown
+from coop.proposals.models import Proposal
+from coop.validation import required_text
+
+CLOSED_IDEA_STAGES = {Stage.WITHDRAWN, Stage.DECLINED}
+
+
+@dataclass
+class Thread:
+    comment: Comment
+    replies: list[Comment] = field(default_factory=list)
+
+
+def _target_column(target: Idea | Proposal):
+    return Comment.idea_id if isinstance(target, Idea) else Comment.proposal_id
+
+
+def thread_for(target: Idea | Proposal) -> list[Thread]:
+    """All comments of an item in one query: oldest first, replies under their parent."""
+    comments = db.session.scalars(
+        select(Comment)
+        .where(_target_column(target) == target.id)
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    threads: dict[int, Thread] = {}
+    for comment in comments:
+        if comment.parent_id is None:
+            threads[comment.id] = Thread(comment)
+        elif comment.parent_id in threads:
+            threads[comment.parent_id].replies.append(comment)
+    return list(threads.values())
+
+
+def add_comment(
+    actor: Member, target: Idea | Proposal, body: str, parent_id: int | None = None
+) -> Comment:
+    require_contributor(actor)
+    if isinstance(target, Idea) and target.stage in CLOSED_IDEA_STAGES:
+        raise Conflict("This idea is closed to new comments.")
+    body = required_text(body, "body", COMMENT_MAX, "your comment")
+    parent = _parent(target, parent_id) if parent_id else None
+    comment = Comment(
+        author=actor,
+        body=body,
+        body_html=render_markdown(body),
+        parent_id=parent.parent_id or parent.id if parent else None,
+    )
+    if isinstance(target, Idea):
+        comment.idea_id = target.id
+    else:
+        comment.proposal_id = target.id
+    db.session.add(comment)
+    _count(target, +1)
+    db.session.flush()
+    return comment
+
+
+def _parent(target: Idea | Proposal, parent_id: int) -> Comment:
+    parent = db.session.get(Comment, parent_id)
+    if parent is None or getattr(parent, _target_column(target).key) != target.id:
+        raise NotFound("The comment you replied to is not in this discussion.")
+    return parent
+
+
+def _count(target: Idea | Proposal, change: int) -> None:
+    model = type(target)
+    db.session.execute(
+        update(model)
+        .where(model.id == target.id)
+        .values(comment_count=model.comment_count + change)
+    )
+    db.session.expire(target, ["comment_count"])
+
+
+def get_comment(comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.is_deleted:
+        raise NotFound("We could not find that comment.")
+    return comment
+
+
+def check_can_change(actor: Member, comment: Comment) -> None:
+    require_contributor(actor)
+    if comment.author_id != actor.id:
+        raise NotAllowed("Only the author can change this comment.")
+
+
+def edit_comment(actor: Member, comment_id: int, body: str) -> Comment:
+    comment = get_comment(comment_id)
+    check_can_change(actor, comment)
+    body = required_text(body, "body", COMMENT_MAX, "your comment")
+    if body == comment.body:
+        return comment
+    db.session.add(CommentRevision(comment_id=comment.id, body=comment.body))
+    comment.body, comment.body_html, comment.edited_at = body, render_markdown(body), utcnow()
+    return comment
+
+
+def delete_comment(actor: Member, comment_id: int) -> Comment:
+    """Leave a tombstone so the thread stays readable; the words and revisions go."""
+    comment = get_comment(comment_id)
+    check_can_change(actor, comment)
+    comment.deleted_at = utcnow()
+    comment.body = comment.body_html = ""
+    db.session.execute(delete(CommentRevision).where(CommentRevision.comment_id == comment.id))
+    _count(comment_target(comment), -1)
+    return comment
+
+
+def comment_target(comment: Comment) -> Idea | Proposal:
+    if comment.idea_id is not None:
+        return db.session.get(Idea, comment.idea_id)
+    return db.session.get(Proposal, comment.proposal_id)

@@ -1,0 +1,33 @@
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from coop.ideas.models import BODY_MAX, TITLE_MAX
+
+
+def strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class IdeaForm(FlaskForm):
+    title = StringField(
+        "Title",
+        [InputRequired("Enter a title."), Length(max=TITLE_MAX)],
+        filters=[strip],
+        description=f"Say what you propose in a few words (up to {TITLE_MAX} characters).",
+    )
+    body = TextAreaField(
+        "Your idea",
+        [InputRequired("Enter a description of your idea."), Length(max=BODY_MAX)],
+        description="Why it matters and what should happen. You can use Markdown: "
+        "**bold**, *italic*, lists and links.",
+    )
+    topic_id = SelectField("Topic", coerce=int, validate_choice=False)
+
+    def set_topics(self, topics) -> None:
+        self.topic_id.choices = [(0, "Choose a topic")] + [(t.id, t.name) for t in topics]
+
+
+class TopicForm(FlaskForm):
+    name = StringField("Name", [InputRequired("Enter a name."), Length(max=60)], filters=[strip])
+    description = StringField("Description (optional)", [Length(max=280)], filters=[strip])

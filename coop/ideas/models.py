@@ -1,0 +1,132 @@
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coop.extensions import UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:
+    from coop.accounts.models import Member
+
+TITLE_MAX = 140
+BODY_MAX = 10_000
+
+
+class Stage(StrEnum):
+    """Where an idea (or the proposal made of it) stands; shown everywhere."""
+
+    DISCUSSION = "discussion"
+    VOTING = "voting"
+    CARRIED = "carried"
+    NOT_CARRIED = "not_carried"
+    WITHDRAWN = "withdrawn"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS[self]
+
+
+STAGE_LABELS = {
+    Stage.DISCUSSION: "Open for discussion",
+    Stage.VOTING: "Voting",
+    Stage.CARRIED: "Carried",
+    Stage.NOT_CARRIED: "Not carried",
+    Stage.WITHDRAWN: "Withdrawn",
+    Stage.DECLINED: "Declined",
+}
+STAGE_VALUES = ", ".join(f"'{stage.value}'" for stage in Stage)
+
+
+class Topic(db.Model):
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(String(280), default="")
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Idea(db.Model):
+    __tablename__ = "ideas"
+    __table_args__ = (
+        CheckConstraint(f"stage IN ({STAGE_VALUES})", name="stage"),
+        CheckConstraint(f"length(title) BETWEEN 1 AND {TITLE_MAX}", name="title_length"),
+        CheckConstraint(f"length(body) <= {BODY_MAX}", name="body_length"),
+        CheckConstraint("support_count >= 0 AND oppose_count >= 0", name="counts"),
+        Index("ix_ideas_stage_created", "stage", "created_at"),
+        Index("ix_ideas_support", "support_count", "id"),
+        Index("ix_ideas_comments", "comment_count", "id"),
+        Index("ix_ideas_topic_created", "topic_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    stage: Mapped[str] = mapped_column(String(16), default=Stage.DISCUSSION)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    support_count: Mapped[int] = mapped_column(default=0)
+    oppose_count: Mapped[int] = mapped_column(default=0)
+    comment_count: Mapped[int] = mapped_column(default=0)
+
+    topic: Mapped[Topic] = relationship(lazy="joined", innerjoin=True)
+    author: Mapped["Member | None"] = relationship(lazy="joined")
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_LABELS[Stage(self.stage)]
+
+    @property
+    def is_editable(self) -> bool:
+        return self.stage == Stage.DISCUSSION
+
+
+class IdeaRevision(db.Model):
+    """The text of an idea before each edit, oldest first."""
+
+    __tablename__ = "idea_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    body: Mapped[str] = mapped_column(Text)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reaction(db.Model):
+    """A member's support (+1) or opposition (-1). Political opinion: never shown to anyone
+    but the member."""
+
+    __tablename__ = "reactions"
+    __table_args__ = (
+        UniqueConstraint("member_id", "idea_id", name="uq_reactions_member_idea"),
+        CheckConstraint("value IN (-1, 1)", name="value"),
+        Index("ix_reactions_recent_support", "value", "created_at", "idea_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    value: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,71 @@
+"""Reading ideas for the public list: filters, sorts, search, pagination in bounded queries."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, func, select
+
+from coop.extensions import db, utcnow
+from coop.ideas.models import Idea, Reaction, Stage, Topic
+from coop.ideas.search import matches
+
+PER_PAGE = 20
+TRENDING_DAYS = 7
+SORTS = {
+    "newest": "Newest",
+    "supported": "Most supported",
+    "trending": "Trending this week",
+    "discussed": "Most discussed",
+}
+
+
+@dataclass(frozen=True)
+class IdeaFilters:
+    sort: str = "newest"
+    topic: str | None = None
+    stage: str | None = None
+    query: str | None = None
+
+    @classmethod
+    def from_args(cls, args) -> "IdeaFilters":
+        sort = args.get("sort", "newest")
+        stage = args.get("stage") or None
+        return cls(
+            sort=sort if sort in SORTS else "newest",
+            topic=args.get("topic") or None,
+            stage=stage if stage in set(Stage) else None,
+            query=(args.get("q") or "").strip()[:200] or None,
+        )
+
+
+def _ordered(statement: Select, sort: str) -> Select:
+    if sort == "supported":
+        return statement.order_by(Idea.support_count.desc(), Idea.id.desc())
+    if sort == "discussed":
+        return statement.order_by(Idea.comment_count.desc(), Idea.id.desc())
+    if sort == "trending":
+        cutoff = utcnow() - timedelta(days=TRENDING_DAYS)
+        recent = (
+            select(Reaction.idea_id, func.count().label("gained"))
+            .where(Reaction.value == 1, Reaction.created_at >= cutoff)
+            .group_by(Reaction.idea_id)
+            .subquery()
+        )
+        gained = func.coalesce(recent.c.gained, 0)
+        return statement.outerjoin(recent, recent.c.idea_id == Idea.id).order_by(
+            gained.desc(), Idea.support_count.desc(), Idea.id.desc()
+        )
+    return statement.order_by(Idea.created_at.desc(), Idea.id.desc())
+
+
+def list_ideas(filters: IdeaFilters, page: int = 1, per_page: int = PER_PAGE) -> Pagination:
+    statement = select(Idea)
+    if filters.topic:
+        statement = statement.where(Idea.topic.has(Topic.slug == filters.topic))
+    if filters.stage:
+        statement = statement.where(Idea.stage == filters.stage)
+    if filters.query:
+        statement = statement.where(matches(filters.query))
+    statement = _ordered(statement, filters.sort)
+    return db.paginate(statement, page=max(page, 1), per_page=per_page, error_out=False)

@@ -1,0 +1,36 @@
+"""Full-text search over idea titles and bodies.
+
+PostgreSQL: a GIN index on to_tsvector('english', title || ' ' || body), queried with
+websearch_to_tsquery. SQLite (embedded default): an FTS5 table kept in step by triggers.
+Both are created by migration 0002, outside the models, so the schema check skips them.
+"""
+
+import re
+
+from sqlalchemy import ColumnElement, text
+
+from coop.extensions import db
+
+FTS_TABLE = "ideas_fts"
+PG_INDEX = "ix_ideas_search"
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def matches(query: str) -> ColumnElement[bool]:
+    if db.session.get_bind().dialect.name == "postgresql":
+        return text(
+            "to_tsvector('english', ideas.title || ' ' || ideas.body) "
+            "@@ websearch_to_tsquery('english', :search_query)"
+        ).bindparams(search_query=query)
+    words = _WORD.findall(query)
+    fts_query = " ".join(f'"{word}"*' for word in words[:20]) or '""'
+    return text(
+        "ideas.id IN (SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH :search_query)"
+    ).bindparams(search_query=fts_query)
+
+
+def include_in_schema_check(obj, name, type_, reflected, compare_to) -> bool:
+    """For Alembic: leave the search structures that live outside the models alone."""
+    if type_ == "table" and name and name.startswith(FTS_TABLE):
+        return False
+    return not (type_ == "index" and name == PG_INDEX)

@@ -1,0 +1,162 @@
+"""Ideas: submit, edit (with revisions), withdraw, support or oppose. Callers commit."""
+
+from slugify import slugify
+from sqlalchemy import select, update
+
+from coop.accounts.models import Member
+from coop.accounts.permissions import require_contributor, require_organiser
+from coop.errors import Conflict, Invalid, NotAllowed, NotFound
+from coop.extensions import db, utcnow
+from coop.ideas.models import BODY_MAX, TITLE_MAX, Idea, IdeaRevision, Reaction, Stage, Topic
+from coop.markdown import render_markdown
+from coop.validation import optional_text, required_text
+
+REACTIONS = {"support": 1, "oppose": -1, "none": 0}
+REACTABLE_STAGES = {Stage.DISCUSSION, Stage.VOTING}
+
+
+def make_slug(text: str, fallback: str) -> str:
+    return slugify(text, max_length=80, word_boundary=True) or fallback
+
+
+def active_topics() -> list[Topic]:
+    return list(db.session.scalars(select(Topic).where(~Topic.archived).order_by(Topic.name)))
+
+
+def _topic(topic_id: int | None) -> Topic:
+    topic = db.session.get(Topic, topic_id) if topic_id else None
+    if topic is None or topic.archived:
+        raise Invalid("Choose a topic from the list.", "topic_id")
+    return topic
+
+
+def get_idea(idea_id: int) -> Idea:
+    idea = db.session.get(Idea, idea_id)
+    if idea is None:
+        raise NotFound("We could not find that idea.")
+    return idea
+
+
+def submit_idea(actor: Member, title: str, body: str, topic_id: int | None) -> Idea:
+    require_contributor(actor)
+    title = required_text(title, "title", TITLE_MAX, "a title")
+    body = required_text(body, "body", BODY_MAX, "a description of your idea")
+    idea = Idea(
+        title=title,
+        slug=make_slug(title, "idea"),
+        body=body,
+        body_html=render_markdown(body),
+        topic=_topic(topic_id),
+        author=actor,
+        stage=Stage.DISCUSSION,
+    )
+    db.session.add(idea)
+    db.session.flush()
+    return idea
+
+
+def _require_author(actor: Member, idea: Idea) -> None:
+    require_contributor(actor)
+    if idea.author_id != actor.id:
+        raise NotAllowed("Only the author can change this idea.")
+
+
+def check_can_edit(actor: Member, idea: Idea) -> None:
+    _require_author(actor, idea)
+    if not idea.is_editable:
+        raise Conflict("This idea can no longer be edited: it has been put to a vote or closed.")
+
+
+def edit_idea(actor: Member, idea_id: int, title: str, body: str, topic_id: int | None) -> Idea:
+    idea = get_idea(idea_id)
+    check_can_edit(actor, idea)
+    title = required_text(title, "title", TITLE_MAX, "a title")
+    body = required_text(body, "body", BODY_MAX, "a description of your idea")
+    topic = _topic(topic_id)
+    if (title, body, topic.id) == (idea.title, idea.body, idea.topic_id):
+        return idea
+    db.session.add(
+        IdeaRevision(idea_id=idea.id, title=idea.title, body=idea.body, topic_id=idea.topic_id)
+    )
+    idea.title, idea.body, idea.topic = title, body, topic
+    idea.slug = make_slug(title, "idea")
+    idea.body_html = render_markdown(body)
+    idea.edited_at = utcnow()
+    return idea
+
+
+def withdraw_idea(actor: Member, idea_id: int) -> Idea:
+    idea = get_idea(idea_id)
+    _require_author(actor, idea)
+    if idea.stage != Stage.DISCUSSION:
+        raise Conflict("Only an idea still open for discussion can be withdrawn.")
+    idea.stage = Stage.WITHDRAWN
+    idea.withdrawn_at = utcnow()
+    return idea
+
+
+def my_reaction(actor: Member | None, idea_id: int) -> int:
+    if actor is None or not actor.is_authenticated:
+        return 0
+    value = db.session.scalar(
+        select(Reaction.value).where(Reaction.member_id == actor.id, Reaction.idea_id == idea_id)
+    )
+    return value or 0
+
+
+def react(actor: Member, idea_id: int, reaction: str) -> int:
+    """Support, oppose or take back ("none"). Counters move in the same transaction."""
+    require_contributor(actor)
+    if reaction not in REACTIONS:
+        raise Invalid("Choose support, oppose or neither.")
+    idea = get_idea(idea_id)
+    if idea.stage not in REACTABLE_STAGES:
+        raise Conflict("This idea is closed to support and opposition.")
+    new = REACTIONS[reaction]
+    existing = db.session.scalar(
+        select(Reaction)
+        .where(Reaction.member_id == actor.id, Reaction.idea_id == idea_id)
+        .with_for_update()
+    )
+    old = existing.value if existing else 0
+    if old == new:
+        return new
+    if existing is None:
+        db.session.add(Reaction(member_id=actor.id, idea_id=idea_id, value=new))
+    elif new == 0:
+        db.session.delete(existing)
+    else:
+        existing.value, existing.created_at = new, utcnow()
+    db.session.flush()
+    db.session.execute(
+        update(Idea)
+        .where(Idea.id == idea_id)
+        .values(
+            support_count=Idea.support_count + (new == 1) - (old == 1),
+            oppose_count=Idea.oppose_count + (new == -1) - (old == -1),
+        )
+    )
+    db.session.expire(idea, ["support_count", "oppose_count"])
+    return new
+
+
+def create_topic(actor: Member, name: str, description: str) -> Topic:
+    require_organiser(actor)
+    name = required_text(name, "name", 60, "a name")
+    description = optional_text(description, "description", 280, "the description")
+    slug = make_slug(name, "topic")
+    if db.session.scalar(select(Topic.id).where((Topic.name == name) | (Topic.slug == slug))):
+        raise Conflict("There is already a topic with that name.", "name")
+    topic = Topic(name=name, slug=slug, description=description)
+    db.session.add(topic)
+    db.session.flush()
+    return topic
+
+
+def set_topic_archived(actor: Member, topic_id: int, archived: bool) -> Topic:
+    require_organiser(actor)
+    topic = db.session.get(Topic, topic_id)
+    if topic is None:
+        raise NotFound("We could not find that topic.")
+    topic.archived = archived
+    return topic

@@ -1,0 +1,136 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from coop.accounts.permissions import require_contributor
+from coop.comments.forms import CommentForm
+from coop.comments.services import thread_for
+from coop.comments.views import submit_comment
+from coop.errors import Conflict, DomainError
+from coop.extensions import db
+from coop.ideas import queries, services
+from coop.ideas.forms import IdeaForm
+from coop.ideas.models import Idea, Stage
+from coop.proposals.models import Proposal
+from coop.web import CsrfForm, form_status, page_number, show_error
+
+bp = Blueprint("ideas", __name__)
+
+
+def idea_url(idea: Idea, **values) -> str:
+    return url_for("ideas.show", idea_id=idea.id, slug=idea.slug, **values)
+
+
+@bp.get("/ideas")
+def index():
+    filters = queries.IdeaFilters.from_args(request.args)
+    ideas = queries.list_ideas(filters, page_number())
+    return render_template(
+        "ideas/index.html",
+        ideas=ideas,
+        filters=filters,
+        topics=services.active_topics(),
+        sorts=queries.SORTS,
+        stages=list(Stage),
+    )
+
+
+@bp.route("/ideas/new", methods=["GET", "POST"])
+@login_required
+def new():
+    require_contributor(current_user)
+    form = IdeaForm()
+    form.set_topics(services.active_topics())
+    if form.validate_on_submit():
+        try:
+            idea = services.submit_idea(
+                current_user, form.title.data, form.body.data, form.topic_id.data
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash("Thank you: your idea is published.", "success")
+            return redirect(idea_url(idea))
+    return render_template("ideas/form.html", form=form, idea=None), form_status(form)
+
+
+@bp.get("/ideas/<int:idea_id>")
+@bp.get("/ideas/<int:idea_id>/<slug>")
+def show(idea_id: int, slug: str | None = None):
+    idea = services.get_idea(idea_id)
+    if slug != idea.slug:
+        return redirect(idea_url(idea), 301)
+    return _idea_page(idea, CommentForm())
+
+
+def _idea_page(idea: Idea, comment_form: CommentForm, status: int = 200):
+    proposal = db.session.scalar(select(Proposal).where(Proposal.idea_id == idea.id))
+    page = render_template(
+        "ideas/show.html",
+        idea=idea,
+        proposal=proposal,
+        my_reaction=services.my_reaction(current_user, idea.id),
+        threads=thread_for(idea),
+        comment_form=comment_form,
+        action_form=CsrfForm(),
+    )
+    return page, status
+
+
+@bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(idea_id: int):
+    idea = services.get_idea(idea_id)
+    form = IdeaForm(obj=idea)
+    form.set_topics(services.active_topics())
+    if form.validate_on_submit():
+        try:
+            services.edit_idea(
+                current_user, idea.id, form.title.data, form.body.data, form.topic_id.data
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash("Your changes are saved.", "success")
+            return redirect(idea_url(idea))
+    elif request.method == "GET":
+        services.check_can_edit(current_user, idea)
+    return render_template("ideas/form.html", form=form, idea=idea), form_status(form)
+
+
+@bp.post("/ideas/<int:idea_id>/withdraw")
+@login_required
+def withdraw(idea_id: int):
+    idea = services.withdraw_idea(current_user, idea_id)
+    db.session.commit()
+    flash("Your idea is withdrawn. It stays readable, marked as withdrawn.", "info")
+    return redirect(idea_url(idea))
+
+
+@bp.post("/ideas/<int:idea_id>/react")
+@login_required
+def react(idea_id: int):
+    try:
+        value = services.react(current_user, idea_id, request.form.get("reaction", ""))
+        db.session.commit()
+    except IntegrityError as error:  # the same member reacting twice at the same moment
+        db.session.rollback()
+        raise Conflict("Your reaction changed at the same moment elsewhere. Try again.") from error
+    messages = {1: "You support this idea.", -1: "You oppose this idea.", 0: "Reaction removed."}
+    flash(messages[value], "success")
+    return redirect(idea_url(services.get_idea(idea_id), _anchor="reactions"))
+
+
+@bp.post("/ideas/<int:idea_id>/comments")
+@login_required
+def comment(idea_id: int):
+    idea = services.get_idea(idea_id)
+    form, comment = submit_comment(idea)
+    if comment is None:
+        return _idea_page(idea, form, 400)
+    return redirect(idea_url(idea, _anchor=f"comment-{comment.id}"))

@@ -1,0 +1,52 @@
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from coop.proposals.models import BODY_MAX, QUESTION_MAX, RULE_LABELS, Choice
+
+DATETIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class ProposalForm(FlaskForm):
+    question = StringField(
+        "Question put to the members",
+        [InputRequired("Enter the question."), Length(max=QUESTION_MAX)],
+        description="A question members can answer For or Against.",
+    )
+    body = TextAreaField(
+        "Background (optional)", [Length(max=BODY_MAX)], description="Markdown works."
+    )
+    opens_at = DateTimeLocalField(
+        "Voting opens (UK time)",
+        [InputRequired("Enter when voting opens.")],
+        format=DATETIME_FORMAT,
+    )
+    closes_at = DateTimeLocalField(
+        "Voting closes (UK time)",
+        [InputRequired("Enter when voting closes.")],
+        format=DATETIME_FORMAT,
+    )
+    rule = RadioField(
+        "How the vote is decided",
+        choices=[(rule.value, label) for rule, label in RULE_LABELS.items()],
+        default="majority",
+    )
+    quorum_percent = IntegerField(
+        "Quorum (optional)",
+        [Optional(), NumberRange(1, 100, "Enter a percentage from 1 to 100.")],
+        description="The smallest turnout, as a percentage of confirmed members, for the "
+        "result to count. Leave empty for none.",
+    )
+    visibility = RadioField(
+        "Who can see it",
+        choices=[("public", "Everyone, members and visitors"), ("members", "Members only")],
+        default="public",
+    )
+
+
+class VoteForm(FlaskForm):
+    choice = RadioField(
+        "Your vote",
+        choices=[(Choice.FOR, "For"), (Choice.AGAINST, "Against"), (Choice.ABSTAIN, "Abstain")],
+        validators=[InputRequired("Choose For, Against or Abstain.")],
+    )

@@ -1,0 +1,41 @@
+"""Reading proposals for lists: what a reader may see, grouped by where the vote stands."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from coop.accounts.models import Member
+from coop.accounts.permissions import is_member
+from coop.extensions import db, utcnow
+from coop.proposals.models import Proposal, Visibility
+
+RESULTS_SHOWN = 50
+
+
+@dataclass
+class ProposalLists:
+    voting: list[Proposal]
+    upcoming: list[Proposal]
+    results: list[Proposal]
+
+
+def proposal_lists(reader: Member | None, now: datetime | None = None) -> ProposalLists:
+    """Open, upcoming and recently closed proposals, in two queries."""
+    now = now or utcnow()
+    visible = select(Proposal).where(Proposal.withdrawn_at.is_(None))
+    if not is_member(reader):
+        visible = visible.where(Proposal.visibility == Visibility.PUBLIC)
+    unclosed = db.session.scalars(
+        visible.where(Proposal.outcome.is_(None)).order_by(Proposal.closes_at)
+    ).all()
+    results = db.session.scalars(
+        visible.where(Proposal.outcome.is_not(None))
+        .order_by(Proposal.closed_at.desc())
+        .limit(RESULTS_SHOWN)
+    ).all()
+    return ProposalLists(
+        voting=[p for p in unclosed if p.opens_at <= now],
+        upcoming=[p for p in unclosed if p.opens_at > now],
+        results=list(results),
+    )

@@ -1,0 +1,210 @@
+"""Proposals: put a question to the members, take secret votes, close and publish. Callers
+commit, except close_proposal, which is its own unit of work (scheduled task or page read)."""
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from coop.accounts.models import Member
+from coop.accounts.permissions import is_member, require_contributor, require_organiser
+from coop.errors import Conflict, Invalid, NotFound
+from coop.extensions import db, utcnow
+from coop.ideas.models import Idea, Stage
+from coop.ideas.services import get_idea, make_slug
+from coop.markdown import render_markdown
+from coop.proposals.models import BODY_MAX, QUESTION_MAX, Choice, Proposal, Rule, Visibility, Vote
+from coop.proposals.rules import decide
+from coop.validation import optional_text, required_text
+
+
+def visible_proposal(actor: Member | None, proposal_id: int) -> Proposal:
+    """The proposal if this reader may see it; members-only ones do not exist for visitors."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or (not proposal.is_public and not is_member(actor)):
+        raise NotFound("We could not find that proposal.")
+    return proposal
+
+
+def create_proposal(
+    actor: Member,
+    question: str,
+    body: str,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    rule: str,
+    quorum_percent: int | None,
+    visibility: str,
+    idea_id: int | None = None,
+    now: datetime | None = None,
+) -> Proposal:
+    require_organiser(actor)
+    now = now or utcnow()
+    question = required_text(question, "question", QUESTION_MAX, "the question")
+    body = optional_text(body, "body", BODY_MAX, "the background")
+    if rule not in set(Rule):
+        raise Invalid("Choose how the vote is decided.", "rule")
+    if visibility not in set(Visibility):
+        raise Invalid("Choose who can see this proposal.", "visibility")
+    if quorum_percent is not None and not 1 <= quorum_percent <= 100:
+        raise Invalid("The quorum is a percentage from 1 to 100, or empty.", "quorum_percent")
+    if opens_at is None:
+        raise Invalid("Enter when voting opens.", "opens_at")
+    if closes_at is None:
+        raise Invalid("Enter when voting closes.", "closes_at")
+    if closes_at <= opens_at:
+        raise Invalid("Voting must close after it opens.", "closes_at")
+    if closes_at <= now:
+        raise Invalid("Voting must close in the future.", "closes_at")
+    idea = _idea_to_put_to_vote(idea_id) if idea_id else None
+    proposal = Proposal(
+        question=question,
+        slug=make_slug(question, "proposal"),
+        body=body,
+        body_html=render_markdown(body),
+        opens_at=max(opens_at, now),
+        closes_at=closes_at,
+        rule=rule,
+        quorum_percent=quorum_percent,
+        visibility=visibility,
+        idea=idea,
+        created_by_id=actor.id,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
+
+
+def _idea_to_put_to_vote(idea_id: int) -> Idea:
+    idea = get_idea(idea_id)
+    if idea.stage != Stage.DISCUSSION:
+        raise Conflict("Only an idea open for discussion can be put to a vote.")
+    if db.session.scalar(select(Proposal.id).where(Proposal.idea_id == idea.id)):
+        raise Conflict("This idea has already been put to a vote.")
+    idea.stage = Stage.VOTING
+    return idea
+
+
+def withdraw_proposal(actor: Member, proposal_id: int) -> Proposal:
+    require_organiser(actor)
+    proposal = visible_proposal(actor, proposal_id)
+    if proposal.closed_at is not None or proposal.withdrawn_at is not None:
+        raise Conflict("This vote has already closed or been withdrawn.")
+    proposal.withdrawn_at = utcnow()
+    db.session.execute(delete(Vote).where(Vote.proposal_id == proposal.id))
+    if proposal.idea is not None:
+        proposal.idea.stage = Stage.DISCUSSION
+    return proposal
+
+
+def my_vote(actor: Member | None, proposal_id: int) -> str | None:
+    if not is_member(actor):
+        return None
+    return db.session.scalar(
+        select(Vote.choice).where(Vote.proposal_id == proposal_id, Vote.member_id == actor.id)
+    )
+
+
+def cast_vote(actor: Member, proposal_id: int, choice: str, now: datetime | None = None) -> str:
+    """Record or change this member's vote. Safe when the same member votes concurrently:
+    the unique (proposal, member) constraint keeps one ballot, the last write wins."""
+    require_contributor(actor)
+    now = now or utcnow()
+    proposal = visible_proposal(actor, proposal_id)
+    if choice not in set(Choice):
+        raise Invalid("Choose For, Against or Abstain.", "choice")
+    if proposal.withdrawn_at is not None:
+        raise Conflict("This proposal was withdrawn.")
+    if now < proposal.opens_at:
+        raise Conflict("Voting has not opened yet.")
+    if now >= proposal.closes_at or proposal.closed_at is not None:
+        raise Conflict("Voting has closed.")
+    changed = db.session.execute(
+        update(Vote)
+        .where(Vote.proposal_id == proposal.id, Vote.member_id == actor.id)
+        .values(choice=choice, cast_at=now)
+    ).rowcount
+    if changed:
+        return choice
+    try:
+        with db.session.begin_nested():
+            db.session.add(Vote(proposal_id=proposal.id, member_id=actor.id, choice=choice))
+    except IntegrityError:  # a concurrent request from the same member inserted first
+        db.session.execute(
+            update(Vote)
+            .where(Vote.proposal_id == proposal.id, Vote.member_id == actor.id)
+            .values(choice=choice, cast_at=now)
+        )
+    return choice
+
+
+def electorate_size() -> int:
+    """Members entitled to vote: confirmed address and consent to take part."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Member)
+        .where(Member.email_verified_at.is_not(None), Member.political_opinions_consent)
+    )
+
+
+def close_proposal(proposal_id: int, now: datetime | None = None) -> bool:
+    """Count, publish and forget the ballots of a vote whose window has ended. Idempotent:
+    only the caller that claims the row does the work. Commits."""
+    now = now or utcnow()
+    claimed = db.session.execute(
+        update(Proposal)
+        .where(
+            Proposal.id == proposal_id,
+            Proposal.closed_at.is_(None),
+            Proposal.withdrawn_at.is_(None),
+            Proposal.closes_at <= now,
+        )
+        .values(closed_at=now)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        return False
+    proposal = db.session.get(Proposal, proposal_id, populate_existing=True)
+    counts = dict(
+        db.session.execute(
+            select(Vote.choice, func.count())
+            .where(Vote.proposal_id == proposal_id)
+            .group_by(Vote.choice)
+        ).all()
+    )
+    result = decide(
+        Rule(proposal.rule),
+        counts.get(Choice.FOR, 0),
+        counts.get(Choice.AGAINST, 0),
+        counts.get(Choice.ABSTAIN, 0),
+        electorate_size(),
+        proposal.quorum_percent,
+    )
+    proposal.votes_for = result.votes_for
+    proposal.votes_against = result.votes_against
+    proposal.votes_abstain = result.votes_abstain
+    proposal.electorate = result.electorate
+    proposal.quorum_met = result.quorum_met
+    proposal.outcome = "carried" if result.carried else "not_carried"
+    if proposal.idea is not None:
+        proposal.idea.stage = Stage.CARRIED if result.carried else Stage.NOT_CARRIED
+    db.session.execute(delete(Vote).where(Vote.proposal_id == proposal_id))
+    db.session.commit()
+    return True
+
+
+def due_proposal_ids(now: datetime | None = None) -> list[int]:
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(Proposal.id).where(
+                Proposal.closed_at.is_(None),
+                Proposal.withdrawn_at.is_(None),
+                Proposal.closes_at <= now,
+            )
+        )
+    )
+
+
+def close_due_proposals(now: datetime | None = None) -> int:
+    return sum(close_proposal(proposal_id, now) for proposal_id in due_proposal_ids(now))
