@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from coop.accounts.views import bp as accounts
+    from coop.audit.views import bp as audit
     from coop.comments.views import bp as comments
     from coop.ideas.topic_views import bp as topics
     from coop.ideas.views import bp as ideas
@@ -62,7 +63,7 @@ def register_blueprints(app: Flask) -> None:
     from coop.proposals.views import bp as proposals
     from coop.site.views import bp as site
 
-    for blueprint in (site, accounts, privacy, ideas, topics, proposals, comments):
+    for blueprint in (site, accounts, privacy, ideas, topics, proposals, comments, audit):
         app.register_blueprint(blueprint)
 
 

@@ -1,10 +1,17 @@
-"""Demo accounts for `make run`. Never loaded in production."""
+"""Demo data for `make run`: accounts, topics, ideas, comments, an open vote and a result.
+Never loaded in production."""
 
-from sqlalchemy import func, select
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
 
 from coop.accounts.models import Member, Role
 from coop.accounts.services import create_verified_member
-from coop.extensions import db
+from coop.comments.services import add_comment
+from coop.extensions import db, utcnow
+from coop.ideas.services import create_topic, react, submit_idea
+from coop.proposals.models import Proposal
+from coop.proposals.services import cast_vote, close_proposal, create_proposal
 
 DEMO_PASSWORD = "demo-coop-password"  # noqa: S105 - printed in the README, development only
 DEMO_MEMBERS = [
@@ -12,11 +19,96 @@ DEMO_MEMBERS = [
     ("Olu (demo organiser)", "organiser@example.org", Role.ORGANISER),
     ("Sam (demo member)", "member@example.org", Role.MEMBER),
 ]
+SUPPORTERS = ["Priya", "Tom", "Aisha", "Gareth", "Mei", "Kwame", "Niamh", "Ruth"]
+TOPICS = [
+    ("Housing", "Homes people can afford, in places people want to live."),
+    ("Health and care", "The NHS, social care and public health."),
+    ("Transport", "Buses, trains, roads, cycling and walking."),
+    ("Environment", "Climate, nature, clean air and water."),
+    ("Local democracy", "Councils, town halls and how decisions are made."),
+]
+IDEAS = [
+    (
+        "Let councils build council homes again",
+        0,
+        "Give councils the borrowing powers to build **social housing** at scale.\n\n"
+        "- Ring-fence the money for homes\n- Prioritise brownfield land",
+    ),
+    (
+        "Free bus travel for under-22s",
+        2,
+        "Young people should be able to get to college, work and training without "
+        "worrying about fares. Scotland already does this.",
+    ),
+    (
+        "Publish every council spending decision over £500",
+        4,
+        "Open books build trust. A simple monthly list, online, in plain words.",
+    ),
+    (
+        "Community energy on every school roof",
+        3,
+        "Solar panels on school roofs, owned by local co-operatives, cut bills and teach "
+        "children where energy comes from.",
+    ),
+    (
+        "Guaranteed GP appointment within a week",
+        1,
+        "Set a clear standard and fund practices to meet it.",
+    ),
+    (
+        "Citizens' assemblies before big local decisions",
+        4,
+        "Randomly selected residents hear the evidence and recommend. Councils respond in public.",
+    ),
+]
 
 
 def load_demo_data() -> bool:
     if db.session.scalar(select(func.count()).select_from(Member)):
         return False
-    for name, email, role in DEMO_MEMBERS:
-        create_verified_member(name, email, DEMO_PASSWORD, role)
+    members = [create_verified_member(n, e, DEMO_PASSWORD, r) for n, e, r in DEMO_MEMBERS]
+    _admin, organiser, member = members
+    supporters = [
+        create_verified_member(f"{name} (demo)", f"{name.lower()}@example.org", DEMO_PASSWORD)
+        for name in SUPPORTERS
+    ]
+    topics = [create_topic(organiser, name, description) for name, description in TOPICS]
+    authors = [member, *supporters]
+    ideas = [
+        submit_idea(authors[i % len(authors)], title, body, topics[topic].id)
+        for i, (title, topic, body) in enumerate(IDEAS)
+    ]
+    for i, supporter in enumerate([member, *supporters]):
+        for j, idea in enumerate(ideas):
+            if (i + j) % 3 != 2:
+                react(supporter, idea.id, "oppose" if (i * 7 + j * 3) % 5 == 0 else "support")
+    first = add_comment(supporters[1], ideas[0], "Yes, and make them **zero carbon** from day one.")
+    add_comment(member, ideas[0], "Agreed. Who would manage them?", parent_id=first.id)
+    add_comment(supporters[2], ideas[1], "This would help my daughter get to college.")
+    _votes(organiser, ideas, [member, *supporters])
     return True
+
+
+def _votes(organiser: Member, ideas, voters: list[Member]) -> None:
+    now = utcnow()
+    open_vote = create_proposal(
+        organiser, f"Should we adopt the idea “{ideas[1].title}”?",
+        "Put to the members after a month of discussion.",
+        now, now + timedelta(days=7), "majority", None, "public", idea_id=ideas[1].id, now=now,
+    )  # fmt: skip
+    closed = create_proposal(
+        organiser, f"Should we adopt the idea “{ideas[2].title}”?", "",
+        now, now + timedelta(hours=1), "two_thirds", 20, "public", idea_id=ideas[2].id, now=now,
+    )  # fmt: skip
+    for i, voter in enumerate(voters):
+        cast_vote(voter, closed.id, ["for", "for", "against", "abstain"][i % 4], now)
+        if i % 2:
+            cast_vote(voter, open_vote.id, "for", now)
+    db.session.execute(
+        update(Proposal)
+        .where(Proposal.id == closed.id)
+        .values(opens_at=now - timedelta(days=8), closes_at=now - timedelta(days=1))
+    )
+    db.session.commit()
+    close_proposal(closed.id, now)

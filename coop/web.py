@@ -21,7 +21,7 @@ def form_status(form: FlaskForm) -> int:
 
 def page_number() -> int:
     page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 10_000:
+    if not page.isdecimal() or not 1 <= int(page) <= 10_000:
         abort(400)
     return int(page)
 

@@ -15,7 +15,7 @@ from flask_migrate import upgrade
 
 from coop import create_app
 from coop.extensions import db
-from tests.support import SmtpSink, free_port
+from tests.support import SmtpSink, free_port, template_cache
 
 TEST_DB = os.environ.get("COOP_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get(
@@ -64,7 +64,7 @@ def database(request, tmp_path_factory):
 
 
 def _postgresql_database(worker: str):
-    name = f"coop_test_{worker}"
+    name = f"coop_test_{worker}_{os.getpid()}"  # runs in parallel never share a database
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -104,7 +104,9 @@ def make_app(database, tmp_path: Path, **overrides):
         "INSTANCE_DIR": tmp_path,
     }
     settings.update(overrides)
-    return create_app("test", settings)
+    app = create_app("test", settings)
+    app.jinja_env.bytecode_cache = template_cache
+    return app
 
 
 @pytest.fixture

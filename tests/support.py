@@ -8,6 +8,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from coop.accounts.models import Member, Role
 from coop.accounts.services import create_verified_member, find_by_email
@@ -50,6 +52,29 @@ def make_member(
         db.session.refresh(member)
         db.session.expunge(member)
         return member
+
+
+def quick_members(app, count: int, prefix: str = "member") -> list[int]:
+    """Confirmed, consenting members who never sign in, written directly so that no
+    password is hashed; returns their ids."""
+    from coop.extensions import utcnow
+
+    with app.app_context():
+        members = [
+            Member(
+                display_name=f"{prefix.title()} {number}",
+                email=f"{prefix}{number}@example.org",
+                password_hash="!unusable",
+                role=Role.MEMBER,
+                email_verified_at=utcnow(),
+                privacy_notice_version=app.config["PRIVACY_NOTICE_VERSION"],
+                political_opinions_consent=True,
+            )
+            for number in range(count)
+        ]
+        db.session.add_all(members)
+        db.session.commit()
+        return [member.id for member in members]
 
 
 def load_member(app, email: str) -> Member | None:
@@ -186,3 +211,110 @@ def count_queries(app, action) -> int:
     with QueryCounter(engine) as counter:
         action()
     return counter.count
+
+
+def make_topic(app, name: str = "Housing") -> int:
+    from coop.ideas.models import Topic
+    from coop.ideas.services import make_slug
+
+    with app.app_context():
+        topic = Topic(name=name, slug=make_slug(name, "topic"))
+        db.session.add(topic)
+        db.session.commit()
+        return topic.id
+
+
+def make_idea(
+    app,
+    author_email: str = "member@example.org",
+    title: str = "Build more homes",
+    body: str = "We need **affordable** homes.",
+    topic_id: int | None = None,
+) -> int:
+    """An idea by an existing member (made with make_member); returns its id."""
+    from coop.ideas.services import submit_idea
+
+    with app.app_context():
+        author = find_by_email(author_email)
+        topic_id = topic_id or make_topic_if_missing()
+        idea = submit_idea(author, title, body, topic_id)
+        db.session.commit()
+        return idea.id
+
+
+def make_topic_if_missing() -> int:
+    from sqlalchemy import select
+
+    from coop.ideas.models import Topic
+
+    topic_id = db.session.scalar(select(Topic.id).limit(1))
+    if topic_id is None:
+        topic = Topic(name="General", slug="general")
+        db.session.add(topic)
+        db.session.flush()
+        topic_id = topic.id
+    return topic_id
+
+
+def make_proposal(
+    app,
+    organiser_email: str,
+    question: str = "Should we do it?",
+    opens_in: float = -1,
+    closes_in: float = 24,
+    idea_id: int | None = None,
+    **options,
+) -> int:
+    """A proposal by an organiser, its window relative to now in hours; returns its id.
+    A window already in the past is written directly, as if it had been set earlier."""
+    from datetime import timedelta
+
+    from coop.extensions import utcnow
+    from coop.proposals.models import Proposal
+    from coop.proposals.services import create_proposal
+
+    now = utcnow()
+    with app.app_context():
+        organiser = find_by_email(organiser_email)
+        proposal = create_proposal(
+            organiser,
+            question,
+            options.pop("body", ""),
+            now + timedelta(hours=opens_in),
+            now + timedelta(hours=max(closes_in, 1)),
+            options.pop("rule", "majority"),
+            options.pop("quorum_percent", None),
+            options.pop("visibility", "public"),
+            idea_id=idea_id,
+            now=now,
+        )
+        if closes_in < 1:
+            db.session.flush()
+            db.session.execute(
+                Proposal.__table__.update()
+                .where(Proposal.id == proposal.id)
+                .values(
+                    opens_at=now + timedelta(hours=opens_in),
+                    closes_at=now + timedelta(hours=closes_in),
+                )
+            )
+        db.session.commit()
+        return proposal.id
+
+
+class SharedTemplateCache(BytecodeCache):
+    """Compiled templates kept for the whole test process. Each test builds a new app, and
+    so a new Jinja environment that would otherwise compile every template again."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+template_cache = SharedTemplateCache()

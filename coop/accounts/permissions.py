@@ -20,5 +20,11 @@ def require_organiser(actor: Member | None) -> Member:
     return actor
 
 
+def require_admin(actor: Member | None) -> Member:
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_admin:
+        raise NotAllowed("Only admins can do that.")
+    return actor
+
+
 def is_member(actor: Member | None) -> bool:
     return actor is not None and bool(getattr(actor, "is_authenticated", False))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.models import Member, Role
+from coop.audit import services as audit
 from coop.celery_app import enqueue_after_commit
 from coop.errors import Conflict, Invalid, NotFound
 from coop.extensions import db, utcnow
@@ -297,9 +298,12 @@ def member_by_email_or_404(email: str) -> Member:
     return member
 
 
-def set_role(email: str, role: Role) -> Member:
+def set_role(email: str, role: Role, actor: Member | None = None) -> Member:
+    """Change a member's role; from the command line the actor is None."""
     member = member_by_email_or_404(email)
-    member.role = role
+    if member.role != role:
+        audit.record(actor, "role.change", "member", member.id, previous=member.role, new=role)
+        member.role = role
     return member
 
 
@@ -323,4 +327,6 @@ def create_verified_member(
         member, current_app.config["PRIVACY_NOTICE_VERSION"], True, email_updates=False
     )
     db.session.flush()
+    if role != Role.MEMBER:
+        audit.record(None, "role.change", "member", member.id, previous=None, new=role)
     return member

@@ -42,6 +42,7 @@ def comment_url(comment: Comment) -> str:
 @login_required
 def edit(comment_id: int):
     comment = services.get_comment(comment_id)
+    services.check_can_change(current_user, comment)  # a refusal is a 403, not a form error
     form = CommentForm(obj=comment)
     if form.validate_on_submit():
         try:
@@ -53,8 +54,6 @@ def edit(comment_id: int):
         else:
             flash("Your comment is updated.", "success")
             return redirect(comment_url(comment))
-    else:
-        services.check_can_change(current_user, comment)
     page = render_template("comments/edit.html", form=form, comment=comment)
     return page, form_status(form)
 

@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from coop.ideas.models import BODY_MAX, TITLE_MAX
@@ -25,7 +26,8 @@ class IdeaForm(FlaskForm):
     topic_id = SelectField("Topic", coerce=int, validate_choice=False)
 
     def set_topics(self, topics) -> None:
-        self.topic_id.choices = [(0, "Choose a topic")] + [(t.id, t.name) for t in topics]
+        choices = [SelectChoice(0, "Choose a topic")]
+        self.topic_id.choices = choices + [SelectChoice(t.id, t.name) for t in topics]
 
 
 class TopicForm(FlaskForm):

@@ -2,7 +2,7 @@
 
 PostgreSQL: a GIN index on to_tsvector('english', title || ' ' || body), queried with
 websearch_to_tsquery. SQLite (embedded default): an FTS5 table kept in step by triggers.
-Both are created by migration 0002, outside the models, so the schema check skips them.
+Both are created by migration 0001, outside the models, so the schema check skips them.
 """
 
 import re

@@ -5,6 +5,7 @@ from sqlalchemy import select, update
 
 from coop.accounts.models import Member
 from coop.accounts.permissions import require_contributor, require_organiser
+from coop.audit import services as audit
 from coop.errors import Conflict, Invalid, NotAllowed, NotFound
 from coop.extensions import db, utcnow
 from coop.ideas.models import BODY_MAX, TITLE_MAX, Idea, IdeaRevision, Reaction, Stage, Topic
@@ -128,12 +129,15 @@ def react(actor: Member, idea_id: int, reaction: str) -> int:
     else:
         existing.value, existing.created_at = new, utcnow()
     db.session.flush()
+    # Plain ints: PostgreSQL has no integer + boolean operator.
+    support_change = int(new == 1) - int(old == 1)
+    oppose_change = int(new == -1) - int(old == -1)
     db.session.execute(
         update(Idea)
         .where(Idea.id == idea_id)
         .values(
-            support_count=Idea.support_count + (new == 1) - (old == 1),
-            oppose_count=Idea.oppose_count + (new == -1) - (old == -1),
+            support_count=Idea.support_count + support_change,
+            oppose_count=Idea.oppose_count + oppose_change,
         )
     )
     db.session.expire(idea, ["support_count", "oppose_count"])
@@ -150,6 +154,7 @@ def create_topic(actor: Member, name: str, description: str) -> Topic:
     topic = Topic(name=name, slug=slug, description=description)
     db.session.add(topic)
     db.session.flush()
+    audit.record(actor, "topic.create", "topic", topic.id, name=name)
     return topic
 
 
@@ -158,5 +163,7 @@ def set_topic_archived(actor: Member, topic_id: int, archived: bool) -> Topic:
     topic = db.session.get(Topic, topic_id)
     if topic is None:
         raise NotFound("We could not find that topic.")
-    topic.archived = archived
+    if topic.archived != archived:
+        audit.record(actor, "topic.archive" if archived else "topic.restore", "topic", topic.id)
+        topic.archived = archived
     return topic

@@ -20,6 +20,7 @@ bp = Blueprint("topics", __name__, url_prefix="/organise/topics")
 def index():
     require_organiser(current_user)
     form = TopicForm()
+    status = None
     if form.validate_on_submit():
         try:
             topic = services.create_topic(current_user, form.name.data, form.description.data)
@@ -27,6 +28,7 @@ def index():
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
+            status = error.status
         else:
             flash(f"Topic “{topic.name}” added.", "success")
             return redirect(url_for("topics.index"))
@@ -34,7 +36,7 @@ def index():
     page = render_template(
         "ideas/topics.html", form=form, topics=all_topics, action_form=CsrfForm()
     )
-    return page, form_status(form)
+    return page, status or form_status(form)
 
 
 @bp.post("/<int:topic_id>/<any(archive, restore):action>")

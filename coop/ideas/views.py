@@ -1,6 +1,5 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.permissions import require_contributor
@@ -12,7 +11,7 @@ from coop.extensions import db
 from coop.ideas import queries, services
 from coop.ideas.forms import IdeaForm
 from coop.ideas.models import Idea, Stage
-from coop.proposals.models import Proposal
+from coop.proposals.services import proposal_for_idea
 from coop.web import CsrfForm, form_status, page_number, show_error
 
 bp = Blueprint("ideas", __name__)
@@ -67,7 +66,7 @@ def show(idea_id: int, slug: str | None = None):
 
 
 def _idea_page(idea: Idea, comment_form: CommentForm, status: int = 200):
-    proposal = db.session.scalar(select(Proposal).where(Proposal.idea_id == idea.id))
+    proposal = proposal_for_idea(current_user, idea.id)
     page = render_template(
         "ideas/show.html",
         idea=idea,
@@ -84,6 +83,7 @@ def _idea_page(idea: Idea, comment_form: CommentForm, status: int = 200):
 @login_required
 def edit(idea_id: int):
     idea = services.get_idea(idea_id)
+    services.check_can_edit(current_user, idea)
     form = IdeaForm(obj=idea)
     form.set_topics(services.active_topics())
     if form.validate_on_submit():
@@ -98,8 +98,6 @@ def edit(idea_id: int):
         else:
             flash("Your changes are saved.", "success")
             return redirect(idea_url(idea))
-    elif request.method == "GET":
-        services.check_can_edit(current_user, idea)
     return render_template("ideas/form.html", form=form, idea=idea), form_status(form)
 
 

@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from coop.proposals.models import BODY_MAX, QUESTION_MAX, RULE_LABELS, Choice
@@ -28,7 +29,7 @@ class ProposalForm(FlaskForm):
     )
     rule = RadioField(
         "How the vote is decided",
-        choices=[(rule.value, label) for rule, label in RULE_LABELS.items()],
+        choices=[SelectChoice(rule.value, label) for rule, label in RULE_LABELS.items()],
         default="majority",
     )
     quorum_percent = IntegerField(
@@ -39,7 +40,10 @@ class ProposalForm(FlaskForm):
     )
     visibility = RadioField(
         "Who can see it",
-        choices=[("public", "Everyone, members and visitors"), ("members", "Members only")],
+        choices=[
+            SelectChoice("public", "Everyone, members and visitors"),
+            SelectChoice("members", "Members only"),
+        ],
         default="public",
     )
 
@@ -47,6 +51,10 @@ class ProposalForm(FlaskForm):
 class VoteForm(FlaskForm):
     choice = RadioField(
         "Your vote",
-        choices=[(Choice.FOR, "For"), (Choice.AGAINST, "Against"), (Choice.ABSTAIN, "Abstain")],
+        choices=[
+            SelectChoice(Choice.FOR.value, "For"),
+            SelectChoice(Choice.AGAINST.value, "Against"),
+            SelectChoice(Choice.ABSTAIN.value, "Abstain"),
+        ],
         validators=[InputRequired("Choose For, Against or Abstain.")],
     )

@@ -2,7 +2,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.extensions import UTCDateTime, db, utcnow
@@ -50,13 +50,19 @@ class Proposal(db.Model):
         CheckConstraint("quorum_percent BETWEEN 1 AND 100", name="quorum"),
         CheckConstraint(f"length(question) BETWEEN 1 AND {QUESTION_MAX}", name="question_length"),
         Index("ix_proposals_closes_open", "closed_at", "closes_at"),
+        # An idea can be put to a vote again after a withdrawn one, never twice at once.
+        Index(
+            "uq_proposals_active_idea",
+            "idea_id",
+            unique=True,
+            postgresql_where=text("withdrawn_at IS NULL"),
+            sqlite_where=text("withdrawn_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80))
-    idea_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ideas.id", ondelete="SET NULL"), unique=True
-    )
+    idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
     question: Mapped[str] = mapped_column(String(QUESTION_MAX))
     body: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")

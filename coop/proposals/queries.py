@@ -9,6 +9,7 @@ from coop.accounts.models import Member
 from coop.accounts.permissions import is_member
 from coop.extensions import db, utcnow
 from coop.proposals.models import Proposal, Visibility
+from coop.proposals.services import close_due_proposals
 
 RESULTS_SHOWN = 50
 
@@ -21,8 +22,10 @@ class ProposalLists:
 
 
 def proposal_lists(reader: Member | None, now: datetime | None = None) -> ProposalLists:
-    """Open, upcoming and recently closed proposals, in two queries."""
+    """Open, upcoming and recently closed proposals, in three queries. A vote past its time
+    is closed first (as on its own page), so no list shows it open or without its result."""
     now = now or utcnow()
+    close_due_proposals(now)
     visible = select(Proposal).where(Proposal.withdrawn_at.is_(None))
     if not is_member(reader):
         visible = visible.where(Proposal.visibility == Visibility.PUBLIC)

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.models import Member
 from coop.accounts.permissions import is_member, require_contributor, require_organiser
+from coop.audit import services as audit
 from coop.errors import Conflict, Invalid, NotFound
 from coop.extensions import db, utcnow
 from coop.ideas.models import Idea, Stage
@@ -72,6 +73,8 @@ def create_proposal(
     )
     db.session.add(proposal)
     db.session.flush()
+    audit.record(actor, "proposal.open", "proposal", proposal.id, question=question,
+                 idea_id=proposal.idea_id)  # fmt: skip
     return proposal
 
 
@@ -79,10 +82,19 @@ def _idea_to_put_to_vote(idea_id: int) -> Idea:
     idea = get_idea(idea_id)
     if idea.stage != Stage.DISCUSSION:
         raise Conflict("Only an idea open for discussion can be put to a vote.")
-    if db.session.scalar(select(Proposal.id).where(Proposal.idea_id == idea.id)):
+    active = select(Proposal.id).where(Proposal.idea_id == idea.id, Proposal.withdrawn_at.is_(None))
+    if db.session.scalar(active):
         raise Conflict("This idea has already been put to a vote.")
     idea.stage = Stage.VOTING
     return idea
+
+
+def proposal_for_idea(reader: Member | None, idea_id: int) -> Proposal | None:
+    """The vote an idea was put to (not a withdrawn one), if this reader may see it."""
+    statement = select(Proposal).where(Proposal.idea_id == idea_id, Proposal.withdrawn_at.is_(None))
+    if not is_member(reader):
+        statement = statement.where(Proposal.visibility == Visibility.PUBLIC)
+    return db.session.scalar(statement)
 
 
 def withdraw_proposal(actor: Member, proposal_id: int) -> Proposal:
@@ -91,6 +103,7 @@ def withdraw_proposal(actor: Member, proposal_id: int) -> Proposal:
     if proposal.closed_at is not None or proposal.withdrawn_at is not None:
         raise Conflict("This vote has already closed or been withdrawn.")
     proposal.withdrawn_at = utcnow()
+    audit.record(actor, "proposal.withdraw", "proposal", proposal.id)
     db.session.execute(delete(Vote).where(Vote.proposal_id == proposal.id))
     if proposal.idea is not None:
         proposal.idea.stage = Stage.DISCUSSION

@@ -1,14 +1,24 @@
 from flask import Blueprint, current_app, jsonify, render_template
+from flask_login import current_user
 
-from coop.extensions import csrf, limiter
+from coop.extensions import csrf, limiter, utcnow
+from coop.ideas.queries import IdeaFilters, list_ideas
+from coop.proposals.queries import proposal_lists
 from coop.site.health import check_database, check_redis
 
 bp = Blueprint("site", __name__)
+HOME_IDEAS = 5
 
 
 @bp.get("/")
 def home():
-    return render_template("site/home.html")
+    trending = list_ideas(IdeaFilters(sort="trending"), per_page=HOME_IDEAS)
+    return render_template(
+        "site/home.html",
+        ideas=trending.items,
+        votes=proposal_lists(current_user),
+        now=utcnow(),
+    )
 
 
 @bp.get("/healthz")

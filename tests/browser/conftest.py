@@ -18,6 +18,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 PHONE = {"width": 320, "height": 640}
 DESKTOP = {"width": 1280, "height": 900}
+TIMEOUT_MS = 10_000
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +75,9 @@ def live_server(app):
 def page(request, browser):
     viewport = PHONE if request.param == "phone" else DESKTOP
     context = browser.new_context(viewport=viewport, locale="en-GB")
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    page.default_timeout = TIMEOUT_MS
     page.viewport_name = request.param
     yield page
     context.close()

@@ -1,0 +1,1 @@
+"""The audit log: every organiser and admin action, append-only, readable by admins."""

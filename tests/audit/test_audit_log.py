@@ -1,0 +1,95 @@
+import csv
+import io
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from coop.accounts.models import Role
+from coop.audit.models import AuditEntry
+from coop.extensions import db
+from tests.support import make_member, make_proposal, sign_in, submit
+
+
+def entries(app) -> list[AuditEntry]:
+    with app.app_context():
+        rows = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        db.session.expunge_all()
+        return rows
+
+
+@pytest.fixture
+def admin_client(app):
+    make_member(app, email="admin@example.org", name="Ada Admin", role=Role.ADMIN)
+    client = app.test_client()
+    sign_in(client, "admin@example.org")
+    return client
+
+
+def test_organiser_actions_are_recorded_with_who_what_and_when(app):
+    make_member(app, email="org@example.org", name="Olu", role=Role.ORGANISER)
+    client = app.test_client()
+    sign_in(client, "org@example.org")
+    submit(client, "/organise/topics", {"name": "Transport", "description": ""})
+    proposal_id = make_proposal(app, "org@example.org", question="Go?")
+    [grant, topic, proposal] = entries(app)
+    assert (grant.action, grant.actor_name, grant.details["new"]) == (
+        "role.change", "command line", "organiser")  # fmt: skip
+    assert (topic.action, topic.actor_name, topic.target_type) == ("topic.create", "Olu", "topic")
+    assert (proposal.action, proposal.target_id) == ("proposal.open", proposal_id)
+    assert proposal.created_at is not None
+
+
+def test_role_changes_from_the_command_line_are_recorded(app):
+    make_member(app)
+    app.test_cli_runner().invoke(args=["coop", "grant-organiser", "member@example.org"])
+    app.test_cli_runner().invoke(args=["coop", "revoke-organiser", "member@example.org"])
+    changes = [(e.details["previous"], e.details["new"]) for e in entries(app)]
+    assert changes == [("member", "organiser"), ("organiser", "member")]
+
+
+def test_the_database_refuses_to_change_or_delete_an_entry(app):
+    make_member(app, email="org@example.org", role=Role.ORGANISER)
+    with app.app_context():
+        for statement in (
+            sa.update(AuditEntry).values(reason="rewritten history"),
+            sa.delete(AuditEntry),
+        ):
+            with pytest.raises(sa.exc.DatabaseError):
+                db.session.execute(statement)
+                db.session.flush()
+            db.session.rollback()
+    assert len(entries(app)) == 1
+    assert entries(app)[0].reason == ""
+
+
+def test_only_admins_read_the_log(app, admin_client):
+    make_member(app, email="org@example.org", role=Role.ORGANISER)
+    make_member(app)
+    for email in ("org@example.org", "member@example.org"):
+        client = app.test_client()
+        sign_in(client, email)
+        assert client.get("/admin/audit").status_code == 403
+        assert client.get("/admin/audit/export.csv").status_code == 403
+    assert app.test_client().get("/admin/audit").status_code == 302
+    page = admin_client.get("/admin/audit")
+    assert page.status_code == 200
+    assert "role.change" in page.get_data(as_text=True)
+
+
+def test_admins_filter_the_log_and_export_it_as_csv(app, admin_client):
+    make_member(app, email="org@example.org", name="=HYPERLINK(evil)", role=Role.ORGANISER)
+    make_proposal(app, "org@example.org", question="Go?")
+    filtered = admin_client.get("/admin/audit?action=proposal.open").get_data(as_text=True)
+    assert "proposal.open" in filtered
+    assert "role.change</td>" not in filtered
+    response = admin_client.get("/admin/audit/export.csv?action=proposal.open")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [row["action"] for row in rows] == ["proposal.open"]
+    assert rows[0]["actor"] == "'=HYPERLINK(evil)"  # no formula runs in a spreadsheet
+
+
+def test_a_malformed_filter_is_ignored_not_an_error(admin_client):
+    assert admin_client.get("/admin/audit?since=yesterday&actor=x").status_code == 200
+    assert admin_client.get("/admin/audit?page=0").status_code == 400

@@ -1,0 +1,149 @@
+"""Helpers for the proposal and comment tests: people, proposals, votes and their pages."""
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from coop.accounts.models import Member, Role
+from coop.extensions import db, utcnow
+from coop.privacy.services import record_joining_consents
+from coop.proposals.models import Proposal, Vote
+from coop.proposals.services import cast_vote, close_due_proposals
+from coop.security import hash_password
+from tests.support import PASSWORD, quick_members, sign_in, submit
+
+MEMBER = "member@example.org"
+ORGANISER = "organiser@example.org"
+ADMIN = "admin@example.org"
+_password_hash: list[str] = []  # one Argon2 hash of PASSWORD, made once per test process
+
+
+def add_member(app, email: str, name: str, role: Role = Role.MEMBER, verified: bool = True) -> int:
+    """Like tests.support.make_member, but every member shares one password hash (made once
+    per test process), so adding people costs no Argon2 work. They sign in with PASSWORD."""
+    with app.app_context():
+        if not _password_hash:
+            _password_hash.append(hash_password(PASSWORD))
+        member = Member(
+            display_name=name,
+            email=email,
+            password_hash=_password_hash[0],
+            role=role,
+            email_verified_at=utcnow() if verified else None,
+        )
+        db.session.add(member)
+        record_joining_consents(
+            member, current_app.config["PRIVACY_NOTICE_VERSION"], True, email_updates=False
+        )
+        db.session.commit()
+        return member.id
+
+
+def make_people(app) -> None:
+    """A member, an organiser and an admin, all with confirmed addresses."""
+    add_member(app, MEMBER, "Mo Member")
+    add_member(app, ORGANISER, "Olu Organiser", Role.ORGANISER)
+    add_member(app, ADMIN, "Ada Admin", Role.ADMIN)
+
+
+def client_for(app, email: str | None = None):
+    """A test client, signed in as `email` unless it is None (a visitor)."""
+    client = app.test_client()
+    if email is not None:
+        response = sign_in(client, email)
+        assert response.status_code == 302, f"could not sign in {email}"
+    return client
+
+
+def make_voters(app, count: int, prefix: str = "voter") -> list[int]:
+    return quick_members(app, count, prefix)
+
+
+def cast_votes(app, proposal_id: int, choices: dict[int, str]) -> None:
+    """Votes by member id, through the service, as if each member had used the page."""
+    with app.app_context():
+        for member_id, choice in choices.items():
+            cast_vote(db.session.get(Member, member_id), proposal_id, choice)
+        db.session.commit()
+
+
+def member_id(app, email: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Member.id).where(Member.email == email))
+
+
+def page_of(client, proposal_id: int) -> str:
+    """The canonical address of a proposal page (the short one redirects there)."""
+    response = client.get(f"/proposals/{proposal_id}")
+    assert response.status_code == 301, response.status_code
+    return response.headers["Location"]
+
+
+def vote(client, proposal_id: int, choice: str):
+    return submit(
+        client, page_of(client, proposal_id), {"choice": choice}, f"/proposals/{proposal_id}/vote"
+    )
+
+
+def load_proposal(app, proposal_id: int) -> Proposal:
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        db.session.expunge(proposal)
+        return proposal
+
+
+def votes_of(app, proposal_id: int) -> dict[int, str]:
+    """The ballots stored for a proposal, member id to choice."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Vote.member_id, Vote.choice).where(Vote.proposal_id == proposal_id)
+        )
+        return dict(rows.all())
+
+
+def count_rows(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def end_voting(app, proposal_id: int) -> None:
+    """Move the voting window into the past, as if time had passed."""
+    now = utcnow()
+    with app.app_context():
+        db.session.execute(
+            Proposal.__table__.update()
+            .where(Proposal.id == proposal_id)
+            .values(opens_at=now - timedelta(hours=2), closes_at=now - timedelta(minutes=1))
+        )
+        db.session.commit()
+
+
+def close_due(app) -> int:
+    with app.app_context():
+        return close_due_proposals()
+
+
+def idea_page_of(client, idea_id: int) -> str:
+    """The canonical address of an idea page."""
+    response = client.get(f"/ideas/{idea_id}")
+    assert response.status_code == 301, response.status_code
+    return response.headers["Location"]
+
+
+def comment(client, item: str, item_id: int, body: str, parent_id: int | None = None):
+    """Post a comment (or a reply) on an idea or a proposal, as its page's form does."""
+    page = idea_page_of(client, item_id) if item == "ideas" else page_of(client, item_id)
+    data = {"body": body, "parent_id": "" if parent_id is None else str(parent_id)}
+    return submit(client, page, data, f"/{item}/{item_id}/comments")
+
+
+def comment_id_of(response) -> int:
+    """The id of the comment a successful post redirects to."""
+    assert response.status_code == 302, response.status_code
+    return int(response.headers["Location"].rsplit("#comment-", 1)[1])
+
+
+def comment_html(page: str, comment_id: int) -> str:
+    """The markup of one comment on a page."""
+    return page.split(f'id="comment-{comment_id}"', 1)[1].split("</article>", 1)[0]

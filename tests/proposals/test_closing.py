@@ -1,0 +1,189 @@
+"""Closing a vote: on time without visitors, once only, and never shown open after its time."""
+
+import pytest
+
+from coop.extensions import db, utcnow
+from coop.ideas.models import Idea
+from coop.proposals.models import Proposal
+from coop.proposals.services import close_proposal
+from tests.proposals.helpers import (
+    MEMBER,
+    ORGANISER,
+    add_member,
+    cast_votes,
+    client_for,
+    close_due,
+    end_voting,
+    load_proposal,
+    make_people,
+    make_voters,
+    member_id,
+    page_of,
+    votes_of,
+)
+from tests.support import make_idea, make_proposal
+
+RESULT_FIELDS = (
+    "closed_at",
+    "votes_for",
+    "votes_against",
+    "votes_abstain",
+    "electorate",
+    "quorum_met",
+    "outcome",
+)
+
+
+def result_of(app, proposal_id: int) -> tuple:
+    proposal = load_proposal(app, proposal_id)
+    return tuple(getattr(proposal, name) for name in RESULT_FIELDS)
+
+
+def section(html: str, heading: str) -> str:
+    """The part of the votes list under one <h2> heading."""
+    return html.split(f"<h2>{heading}</h2>", 1)[1].split("<h2>", 1)[0]
+
+
+@pytest.fixture
+def voters(app):
+    make_people(app)
+    return make_voters(app, 3)
+
+
+def test_the_scheduled_task_closes_due_votes_without_any_visit(app, voters):
+    due = make_proposal(app, ORGANISER, question="Due now?")
+    still_open = make_proposal(app, ORGANISER, question="Still open?")
+    for proposal_id in (due, still_open):
+        cast_votes(app, proposal_id, dict(zip(voters, ["for", "for", "against"], strict=True)))
+    end_voting(app, due)
+    celery = app.extensions["celery"]
+    assert celery.conf.beat_schedule["close-due-proposals"]["task"] == "coop.proposals.close_due"
+
+    with app.app_context():
+        closed = celery.tasks["coop.proposals.close_due"].delay().get()
+
+    assert closed == 1
+    proposal = load_proposal(app, due)
+    assert proposal.closed_at is not None
+    assert (proposal.votes_for, proposal.votes_against, proposal.votes_abstain) == (2, 1, 0)
+    assert proposal.outcome == "carried"
+    assert votes_of(app, due) == {}
+    untouched = load_proposal(app, still_open)
+    assert untouched.closed_at is None and untouched.outcome is None
+    assert len(votes_of(app, still_open)) == 3
+
+
+def test_closing_twice_changes_nothing(app, voters):
+    proposal_id = make_proposal(app, ORGANISER)
+    cast_votes(app, proposal_id, dict(zip(voters, ["for", "against", "against"], strict=True)))
+    end_voting(app, proposal_id)
+    assert close_due(app) == 1
+    first = result_of(app, proposal_id)
+
+    assert close_due(app) == 0
+    with app.app_context():
+        assert close_proposal(proposal_id) is False  # as a page read racing the task would
+    assert result_of(app, proposal_id) == first
+    assert first[1:] == (1, 2, 0, 6, True, "not_carried")
+
+
+def test_a_withdrawn_vote_is_never_closed(app, voters):
+    proposal_id = make_proposal(app, ORGANISER)
+    with app.app_context():
+        db.session.get(Proposal, proposal_id).withdrawn_at = utcnow()
+        db.session.commit()
+    end_voting(app, proposal_id)
+    assert close_due(app) == 0
+    assert load_proposal(app, proposal_id).outcome is None
+
+
+def test_reading_the_page_after_closing_time_shows_the_result_not_the_vote(app, voters):
+    proposal_id = make_proposal(app, ORGANISER)
+    cast_votes(app, proposal_id, dict(zip(voters, ["for", "for", "abstain"], strict=True)))
+    end_voting(app, proposal_id)  # the scheduled task has not run yet
+    client = client_for(app, MEMBER)
+
+    html = client.get(page_of(client, proposal_id)).get_data(as_text=True)
+
+    assert "Result: carried" in html
+    assert "Turnout: <strong>3</strong> of 6 members" in html
+    assert 'name="choice"' not in html
+    assert "Voting</span>" not in html
+    assert load_proposal(app, proposal_id).outcome == "carried"
+    assert votes_of(app, proposal_id) == {}
+
+
+@pytest.mark.parametrize("path", ["/proposals", "/"])
+def test_lists_read_after_closing_time_show_the_result_not_the_vote(app, voters, path):
+    proposal_id = make_proposal(app, ORGANISER, question="Past its time?")
+    cast_votes(app, proposal_id, dict(zip(voters, ["for", "against", "against"], strict=True)))
+    end_voting(app, proposal_id)
+
+    html = client_for(app, MEMBER).get(path).get_data(as_text=True)
+
+    if path == "/proposals":
+        assert "Past its time?" not in section(html, "Voting now")
+        results = section(html, "Results")
+        assert "Past its time?" in results
+        assert "Not carried" in results
+        assert "1 for, 2 against, 0 abstaining" in results
+    else:
+        assert "Past its time?" not in html
+    assert "counting" not in html
+    assert load_proposal(app, proposal_id).outcome == "not_carried"
+
+
+@pytest.mark.parametrize(
+    ("choices", "stage", "label"),
+    [
+        (["for", "for", "against"], "carried", "Carried"),
+        (["for", "against", "against"], "not_carried", "Not carried"),
+    ],
+)
+def test_the_idea_takes_the_result_of_its_vote(app, voters, choices, stage, label):
+    idea_id = make_idea(app, MEMBER)
+    proposal_id = make_proposal(app, ORGANISER, idea_id=idea_id)
+    cast_votes(app, proposal_id, dict(zip(voters, choices, strict=True)))
+    end_voting(app, proposal_id)
+
+    close_due(app)
+
+    with app.app_context():
+        assert db.session.get(Idea, idea_id).stage == stage
+    html = app.test_client().get(f"/ideas/{idea_id}", follow_redirects=True).get_data(as_text=True)
+    assert f'<span class="badge stage-{stage}">{label}</span>' in html
+
+
+@pytest.mark.parametrize(
+    ("quorum", "met", "outcome"), [(50, True, "carried"), (75, False, "not_carried")]
+)
+def test_the_quorum_is_a_share_of_confirmed_members_only(app, quorum, met, outcome):
+    make_people(app)  # three confirmed members
+    for number in range(5):
+        add_member(app, f"unconfirmed{number}@example.org", "Unconfirmed", verified=False)
+    voters = make_voters(app, 1)  # a fourth; electorate 4, so two votes are a 50% turnout
+    proposal_id = make_proposal(app, ORGANISER, quorum_percent=quorum)
+    cast_votes(app, proposal_id, {voters[0]: "for", member_id(app, MEMBER): "abstain"})
+    end_voting(app, proposal_id)
+
+    close_due(app)
+
+    proposal = load_proposal(app, proposal_id)
+    assert proposal.electorate == 4
+    assert proposal.quorum_met is met
+    assert proposal.outcome == outcome
+    html = app.test_client().get(f"/proposals/{proposal_id}", follow_redirects=True)
+    assert f"Quorum of {quorum}% {'met' if met else 'not met'}." in html.get_data(as_text=True)
+
+
+def test_a_vote_with_no_ballots_closes_as_not_carried(app, voters):
+    proposal_id = make_proposal(app, ORGANISER)
+    end_voting(app, proposal_id)
+
+    close_due(app)
+
+    proposal = load_proposal(app, proposal_id)
+    assert (proposal.votes_for, proposal.votes_against, proposal.votes_abstain) == (0, 0, 0)
+    assert proposal.outcome == "not_carried"
+    html = app.test_client().get(f"/proposals/{proposal_id}", follow_redirects=True)
+    assert "Turnout: <strong>0</strong> of 6 members" in html.get_data(as_text=True)

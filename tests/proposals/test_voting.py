@@ -1,0 +1,134 @@
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from coop.extensions import db
+from coop.proposals.models import Vote
+from tests.proposals.helpers import (
+    MEMBER,
+    ORGANISER,
+    add_member,
+    client_for,
+    make_people,
+    member_id,
+    page_of,
+    vote,
+    votes_of,
+)
+from tests.support import make_proposal, submit
+
+
+@pytest.fixture
+def proposal_id(app):
+    make_people(app)
+    return make_proposal(app, ORGANISER)
+
+
+@pytest.mark.parametrize("choice", ["for", "against", "abstain"])
+def test_a_member_votes_while_voting_is_open(app, proposal_id, choice):
+    client = client_for(app, MEMBER)
+
+    response = vote(client, proposal_id, choice)
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("#vote")
+    assert votes_of(app, proposal_id) == {member_id(app, MEMBER): choice}
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your vote is recorded." in page
+    assert f"You voted <strong>{choice.capitalize()}</strong>" in page
+    assert f'checked id="choice-{["for", "against", "abstain"].index(choice)}"' in page
+
+
+def test_a_member_can_change_their_vote(app, proposal_id):
+    client = client_for(app, MEMBER)
+    vote(client, proposal_id, "for")
+
+    response = vote(client, proposal_id, "against")
+
+    assert response.status_code == 302
+    assert votes_of(app, proposal_id) == {member_id(app, MEMBER): "against"}
+    page = client.get(page_of(client, proposal_id)).get_data(as_text=True)
+    assert "You voted <strong>Against</strong>" in page
+    assert "Change my vote" in page
+
+
+def test_voting_before_it_opens_is_refused(app):
+    make_people(app)
+    proposal_id = make_proposal(app, ORGANISER, opens_in=2, closes_in=24)
+    client = client_for(app, MEMBER)
+    page = client.get(page_of(client, proposal_id)).get_data(as_text=True)
+    assert 'name="choice"' not in page
+
+    response = vote(client, proposal_id, "for")
+
+    assert response.status_code == 409
+    assert "Voting has not opened yet." in response.get_data(as_text=True)
+    assert votes_of(app, proposal_id) == {}
+
+
+@pytest.mark.parametrize("counted", [True, False], ids=["counted", "not-yet-counted"])
+def test_voting_after_it_closes_is_refused(app, counted):
+    make_people(app)
+    proposal_id = make_proposal(app, ORGANISER, opens_in=-48, closes_in=-1)
+    client = client_for(app, MEMBER)
+    # Reading the proposal page counts the vote; the ideas page leaves it to the task.
+    page = page_of(client, proposal_id) if counted else "/ideas"
+
+    response = submit(client, page, {"choice": "for"}, f"/proposals/{proposal_id}/vote")
+
+    assert response.status_code == 409
+    assert "Voting has closed." in response.get_data(as_text=True)
+    assert votes_of(app, proposal_id) == {}
+
+
+def test_an_unconfirmed_member_cannot_vote(app, proposal_id):
+    add_member(app, "new@example.org", "Newcomer", verified=False)
+    client = client_for(app, "new@example.org")
+    page = client.get(page_of(client, proposal_id)).get_data(as_text=True)
+    assert "Please confirm your email address to vote." in page
+
+    response = vote(client, proposal_id, "for")
+
+    assert response.status_code == 403
+    assert votes_of(app, proposal_id) == {}
+
+
+def test_a_visitor_is_sent_to_sign_in_to_vote(app, client, proposal_id):
+    page = page_of(client, proposal_id)
+    assert "to vote." in client.get(page).get_data(as_text=True)
+
+    # a visitor's page has no form, so the token comes from the sign-in page
+    response = submit(client, "/sign-in", {"choice": "for"}, f"/proposals/{proposal_id}/vote")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in?next=")
+    assert votes_of(app, proposal_id) == {}
+
+
+@pytest.mark.parametrize("choice", ["yes", "", "FOR"])
+def test_an_invalid_choice_is_refused(app, proposal_id, choice):
+    client = client_for(app, MEMBER)
+
+    response = vote(client, proposal_id, choice)
+
+    assert response.status_code == 400
+    assert "There is a problem" in response.get_data(as_text=True)
+    assert votes_of(app, proposal_id) == {}
+
+
+def test_a_vote_without_its_security_token_is_refused(app, proposal_id):
+    client = client_for(app, MEMBER)
+    response = client.post(f"/proposals/{proposal_id}/vote", data={"choice": "for"})
+    assert response.status_code == 400
+    assert votes_of(app, proposal_id) == {}
+
+
+def test_the_database_keeps_one_vote_per_member_per_proposal(app, proposal_id):
+    voter = member_id(app, MEMBER)
+    with app.app_context():
+        db.session.add(Vote(proposal_id=proposal_id, member_id=voter, choice="for"))
+        db.session.commit()
+        db.session.add(Vote(proposal_id=proposal_id, member_id=voter, choice="against"))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+    assert votes_of(app, proposal_id) == {voter: "for"}
