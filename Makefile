@@ -43,5 +43,10 @@ format: $(INSTALLED)
 worker: $(INSTALLED)
 	$(BIN)/celery -A celery_worker:celery worker --beat --loglevel=info --schedule=instance/celerybeat-schedule
 
+## bench: benchmarks against a throwaway PostgreSQL database; results in bench/results.md
+.PHONY: bench
+bench: $(INSTALLED)
+	$(BIN)/python -m bench.common_ground --output bench/results.md
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -104,12 +104,23 @@ class Config:
     RATELIMIT_KEY_PREFIX = "coop-limits"
     LIMIT_SIGNIN_PER_IP = env("LIMIT_SIGNIN_PER_IP", "30 per minute;200 per hour")
     LIMIT_SIGNIN_PER_ACCOUNT = env("LIMIT_SIGNIN_PER_ACCOUNT", "10 per 15 minutes")
-    LIMIT_JOIN_PER_IP = env("LIMIT_JOIN_PER_IP", "10 per minute;60 per hour")
+    LIMIT_JOIN_PER_IP = env("LIMIT_JOIN_PER_IP", "5 per hour")
     # Also caps the "someone tried to join with your address" emails one address can receive.
     LIMIT_JOIN_PER_ACCOUNT = env("LIMIT_JOIN_PER_ACCOUNT", "5 per hour")
     LIMIT_RESET_PER_IP = env("LIMIT_RESET_PER_IP", "10 per minute;60 per hour")
     LIMIT_RESET_PER_ACCOUNT = env("LIMIT_RESET_PER_ACCOUNT", "5 per hour")
     PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", 0)
+    # Per member, against floods; newcomers (joined in the last day) get the extra limit too.
+    LIMIT_IDEAS = env("LIMIT_IDEAS", "5 per day")
+    LIMIT_IDEAS_NEWCOMER = env("LIMIT_IDEAS_NEWCOMER", "3 per day")
+    LIMIT_COMMENTS = env("LIMIT_COMMENTS", "5 per minute;100 per day")
+    LIMIT_COMMENTS_NEWCOMER = env("LIMIT_COMMENTS_NEWCOMER", "1 per 30 seconds")
+    LIMIT_REPORTS = env("LIMIT_REPORTS", "20 per day")
+    LIMIT_REACTIONS = env("LIMIT_REACTIONS", "30 per minute")
+
+    # Moderation: newcomers' first contributions wait for review; reported items are held.
+    PREMODERATION_COUNT = env_int("PREMODERATION_COUNT", 2)
+    REPORT_HIDE_THRESHOLD = env_int("REPORT_HIDE_THRESHOLD", 3)
 
     MAIL_BACKEND = env("MAIL_BACKEND", "smtp" if env("SMTP_HOST") else "file")
     MAIL_FROM = env("MAIL_FROM", "The Independents <no-reply@localhost>")
@@ -146,6 +157,11 @@ class TestConfig(Config):
     ARGON2_MEMORY_KIB = 19 * 1024
     ARGON2_PARALLELISM = 1
     RATELIMIT_STORAGE_URI = "memory://"
+    # Pre-moderation and flood limits have their own tests (tests/moderation), which set
+    # the real values; elsewhere members' contributions publish at once, without limits.
+    PREMODERATION_COUNT = 0
+    LIMIT_IDEAS = LIMIT_IDEAS_NEWCOMER = "1000 per second"
+    LIMIT_COMMENTS = LIMIT_COMMENTS_NEWCOMER = "1000 per second"
     MAIL_BACKEND = "file"
     CELERY = celery_settings("memory://", task_always_eager=True)
 

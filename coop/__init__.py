@@ -57,13 +57,28 @@ def register_blueprints(app: Flask) -> None:
     from coop.accounts.views import bp as accounts
     from coop.audit.views import bp as audit
     from coop.comments.views import bp as comments
+    from coop.common_ground.views import bp as common_ground
     from coop.ideas.topic_views import bp as topics
     from coop.ideas.views import bp as ideas
+    from coop.moderation.views import bp as moderation
+    from coop.notifications.views import bp as notifications
     from coop.privacy.views import bp as privacy
     from coop.proposals.views import bp as proposals
     from coop.site.views import bp as site
 
-    for blueprint in (site, accounts, privacy, ideas, topics, proposals, comments, audit):
+    for blueprint in (
+        site,
+        accounts,
+        privacy,
+        ideas,
+        topics,
+        proposals,
+        comments,
+        audit,
+        moderation,
+        notifications,
+        common_ground,
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -71,9 +86,11 @@ def register_hooks(app: Flask) -> None:
     from coop.errors import register_error_handlers
     from coop.security import register_security_headers
     from coop.uktime import iso, uk_date, uk_datetime
+    from coop.web import template_globals
 
     register_error_handlers(app)
     register_security_headers(app)
+    app.context_processor(template_globals)
     app.add_template_filter(uk_datetime)
     app.add_template_filter(uk_date)
     app.add_template_filter(iso)

@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "coop.pending_tasks"
-TASK_MODULES = ("coop.mail.tasks", "coop.accounts.tasks", "coop.proposals.tasks")
+TASK_MODULES = (
+    "coop.mail.tasks",
+    "coop.accounts.tasks",
+    "coop.proposals.tasks",
+    "coop.common_ground.tasks",
+)
 BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "coop.mail.sweep_outbox", "schedule": crontab(minute="*")},
     "close-due-proposals": {"task": "coop.proposals.close_due", "schedule": crontab(minute="*")},
@@ -33,8 +38,11 @@ def celery_init_app(app: Flask) -> Celery:
         if key in folders:
             Path(folders[key]).mkdir(parents=True, exist_ok=True)
 
+    from coop.common_ground.tasks import beat_schedule as common_ground_schedule
+
+    schedule = {**BEAT_SCHEDULE, **common_ground_schedule(app.config)}  # every 15 min default
     celery = Celery(app.name, task_cls=FlaskTask)
-    celery.config_from_object({"beat_schedule": BEAT_SCHEDULE, **app.config["CELERY"]})
+    celery.config_from_object({"beat_schedule": schedule, **app.config["CELERY"]})
     celery.set_default()
     for module in TASK_MODULES:
         __import__(module)

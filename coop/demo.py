@@ -3,6 +3,7 @@ Never loaded in production."""
 
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from coop.accounts.models import Member, Role
@@ -14,6 +15,8 @@ from coop.proposals.models import Proposal
 from coop.proposals.services import cast_vote, close_proposal, create_proposal
 
 DEMO_PASSWORD = "demo-coop-password"  # noqa: S105 - printed in the README, development only
+# The demo organiser's and admin's authenticator key (README says how to get a code).
+DEMO_TOTP_SECRET = "COOPDEMOCOOPDEMOCOOPDEMOCOOPDEMO"  # noqa: S105
 DEMO_MEMBERS = [
     ("Ada (demo admin)", "admin@example.org", Role.ADMIN),
     ("Olu (demo organiser)", "organiser@example.org", Role.ORGANISER),
@@ -68,11 +71,14 @@ def load_demo_data() -> bool:
     if db.session.scalar(select(func.count()).select_from(Member)):
         return False
     members = [create_verified_member(n, e, DEMO_PASSWORD, r) for n, e, r in DEMO_MEMBERS]
-    _admin, organiser, member = members
+    admin, organiser, member = members
+    admin.totp_secret = organiser.totp_secret = DEMO_TOTP_SECRET
     supporters = [
         create_verified_member(f"{name} (demo)", f"{name.lower()}@example.org", DEMO_PASSWORD)
         for name in SUPPORTERS
     ]
+    for established in [member, *supporters]:  # newcomers' contributions wait for review
+        established.approved_contributions = current_app.config["PREMODERATION_COUNT"]
     topics = [create_topic(organiser, name, description) for name, description in TOPICS]
     authors = [member, *supporters]
     ideas = [

@@ -1,24 +1,34 @@
 """Imports every model so that the metadata (and Alembic) sees all tables."""
 
 from coop.accounts.models import Member
+from coop.accounts.second_factor import RecoveryCode
 from coop.audit.models import AuditEntry
 from coop.comments.models import Comment, CommentRevision
+from coop.common_ground.models import IdeaScore
 from coop.ideas.models import Idea, IdeaRevision, Reaction, Topic
 from coop.mail.models import OutboundEmail
+from coop.moderation.models import Appeal, ModerationAction, Report
+from coop.notifications.models import Notification
 from coop.privacy.models import ConsentRecord
 from coop.proposals.models import Proposal, Vote
 
 __all__ = [
+    "Appeal",
     "AuditEntry",
     "Comment",
     "CommentRevision",
     "ConsentRecord",
     "Idea",
     "IdeaRevision",
+    "IdeaScore",
     "Member",
+    "ModerationAction",
+    "Notification",
     "OutboundEmail",
     "Proposal",
     "Reaction",
+    "RecoveryCode",
+    "Report",
     "Topic",
     "Vote",
 ]

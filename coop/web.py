@@ -1,6 +1,8 @@
 """Small helpers shared by the views of every feature."""
 
-from flask import abort, request
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, request
 from flask_wtf import FlaskForm
 
 from coop.errors import DomainError
@@ -26,5 +28,37 @@ def page_number() -> int:
     return int(page)
 
 
+def _url_adapter():
+    base = urlsplit(current_app.config["BASE_URL"])
+    return current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A link for an email, built on BASE_URL, never on the request's Host header; works in
+    a request, a Celery task or a command alike."""
+    return _url_adapter().build(endpoint, values, force_external=True)
+
+
+def site_path(endpoint: str, **values) -> str:
+    """A path on this site, with or without a request (for stored links)."""
+    return _url_adapter().build(endpoint, values)
+
+
 class CsrfForm(FlaskForm):
     """A form with only its CSRF token, for buttons that change something."""
+
+
+def template_globals() -> dict:
+    """Values every page needs: moderation reasons and the member's unread notifications."""
+    from flask_login import current_user
+
+    from coop.moderation.states import REASONS
+    from coop.notifications.services import unread_count
+
+    signed_in = getattr(current_user, "is_authenticated", False)  # no user in tasks
+    return {
+        "reasons": REASONS,
+        "unread_notifications": unread_count(current_user) if signed_in else 0,
+    }

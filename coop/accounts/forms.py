@@ -73,3 +73,12 @@ class ChangePasswordForm(FlaskForm):
 class ChangeEmailForm(FlaskForm):
     email = email_field("New email address")
     password = password_field("Your password")
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code",
+        [InputRequired("Enter the code."), Length(max=20)],
+        filters=[strip],
+        description="The 6-digit code from your authenticator app, or a recovery code.",
+    )

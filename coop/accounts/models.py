@@ -41,6 +41,12 @@ class Member(UserMixin, db.Model):
     email_updates_consent: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Moderation: contributions approved so far (newcomers are pre-moderated), sanctions.
+    approved_contributions: Mapped[int] = mapped_column(default=0)
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-step sign-in (coop/accounts/second_factor.py); required for organiser powers.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -50,16 +56,38 @@ class Member(UserMixin, db.Model):
         return self.email_verified_at is not None
 
     @property
-    def can_contribute(self) -> bool:
-        return self.is_verified and self.political_opinions_consent
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > utcnow()
 
     @property
-    def is_organiser(self) -> bool:
+    def is_banned(self) -> bool:
+        return self.banned_at is not None
+
+    @property
+    def can_contribute(self) -> bool:
+        return (
+            self.is_verified
+            and self.political_opinions_consent
+            and not self.is_suspended
+            and not self.is_banned
+        )
+
+    @property
+    def has_organiser_role(self) -> bool:
         return self.role in (Role.ORGANISER, Role.ADMIN)
 
     @property
+    def needs_second_factor(self) -> bool:
+        return self.has_organiser_role and not self.totp_secret
+
+    @property
+    def is_organiser(self) -> bool:
+        """Organiser powers: the role, and two-step sign-in set up."""
+        return self.has_organiser_role and bool(self.totp_secret)
+
+    @property
     def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
+        return self.role == Role.ADMIN and bool(self.totp_secret)
 
     def end_all_sessions(self) -> None:
         self.session_token = new_session_token()

@@ -2,6 +2,7 @@
 
 from coop.accounts.models import Member
 from coop.errors import NotAllowed
+from coop.uktime import uk_datetime
 
 
 def require_contributor(actor: Member | None) -> Member:
@@ -11,6 +12,11 @@ def require_contributor(actor: Member | None) -> Member:
         raise NotAllowed("Please confirm your email address before taking part.")
     if not actor.political_opinions_consent:
         raise NotAllowed("Taking part needs your consent to keep the views you express.")
+    if actor.is_banned:
+        raise NotAllowed("This account is banned.")
+    if actor.is_suspended:
+        until = uk_datetime(actor.suspended_until)
+        raise NotAllowed(f"Your account is suspended until {until}. You can still read.")
     return actor
 
 

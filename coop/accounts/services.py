@@ -156,6 +156,8 @@ def authenticate(email: str, password: str) -> Member:
         raise Invalid(WRONG_CREDENTIALS)
     if not verify_password(member.password_hash, password):
         raise Invalid(WRONG_CREDENTIALS)
+    if member.is_banned:
+        raise Invalid("This account is banned. You can write to the organisers to ask why.")
     if needs_rehash(member.password_hash):
         member.password_hash = hash_password(password)
     member.last_sign_in_at = utcnow()

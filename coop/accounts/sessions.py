@@ -22,6 +22,8 @@ def load_member(user_id: str) -> Member | None:
     member = db.session.get(Member, int(member_id))
     if member is None or not hmac.compare_digest(member.session_token, token):
         return None
+    if member.is_banned:
+        return None
     return member
 
 
@@ -31,6 +33,33 @@ def start_session(member: Member, remember: bool) -> None:
     login_user(member, remember=remember)
     session["remembered"] = remember
     session["seen"] = _now()
+
+
+PENDING = "pending_sign_in"
+PENDING_SECONDS = 300
+
+
+def remember_pending_sign_in(member: Member, remember: bool, next_page: str | None) -> None:
+    """The password was right; the second step is still to come. Nobody is signed in yet."""
+    session.clear()
+    session[PENDING] = {
+        "id": member.get_id(), "remember": remember, "next": next_page, "at": _now()
+    }  # fmt: skip
+
+
+def pending_sign_in() -> tuple[Member, bool, str | None] | None:
+    pending = session.get(PENDING)
+    if not pending or _now() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    member = load_member(pending["id"])
+    if member is None:
+        return None
+    return member, bool(pending.get("remember")), pending.get("next")
+
+
+def pending_key() -> str:
+    pending = session.get(PENDING) or {}
+    return "account-code:" + str(pending.get("id", "")).partition(":")[0]
 
 
 def end_session() -> None:

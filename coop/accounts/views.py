@@ -1,15 +1,32 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from coop.accounts import forms, services
-from coop.accounts.sessions import end_session, expire_idle_session, start_session
+from coop.accounts import forms, second_factor, services
+from coop.accounts.sessions import (
+    end_session,
+    expire_idle_session,
+    pending_key,
+    pending_sign_in,
+    remember_pending_sign_in,
+    start_session,
+)
 from coop.errors import DomainError
 from coop.extensions import db, limiter
-from coop.web import CsrfForm, show_error
+from coop.limits import member_key
+from coop.web import CsrfForm, form_status, show_error
 
 CHECK_EMAIL = "check_email"
 
@@ -31,10 +48,6 @@ def _account_key() -> str:
         return "account:" + services.normalise_email(raw)
     except DomainError:
         return "account:" + raw.strip().lower()
-
-
-def _member_key() -> str:
-    return f"member:{current_user.get_id().partition(':')[0]}"
 
 
 def _failed(response) -> bool:
@@ -142,10 +155,69 @@ def sign_in():
             db.session.rollback()
             show_error(form, error)
         else:
+            if member.totp_secret:
+                remember_pending_sign_in(member, form.remember.data, request.args.get("next"))
+                return redirect(url_for("accounts.sign_in_code"))
             start_session(member, remember=form.remember.data)
             flash(f"Welcome back, {member.display_name}.", "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/sign_in.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@limiter.limit(_limit("LIMIT_SIGNIN_PER_IP"), methods=["POST"])
+@limiter.limit(
+    _limit("LIMIT_SIGNIN_PER_ACCOUNT"), key_func=pending_key, methods=["POST"], deduct_when=_failed
+)
+def sign_in_code():
+    pending = pending_sign_in()
+    if pending is None:
+        flash("Please sign in again.", "info")
+        return redirect(url_for("accounts.sign_in"))
+    member, remember, next_page = pending
+    form = forms.CodeForm()
+    if form.validate_on_submit():
+        try:
+            second_factor.verify(member, form.code.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            start_session(member, remember=remember)
+            flash(f"Welcome back, {member.display_name}.", "success")
+            return redirect(_safe_next(next_page))
+    return render_template("accounts/sign_in_code.html", form=form), form_status(form)
+
+
+@bp.route("/account/two-step", methods=["GET", "POST"])
+@login_required
+def two_step():
+    member = current_user._get_current_object()
+    if member.totp_secret:
+        left = second_factor.recovery_codes_left(member)
+        return render_template("accounts/two_step.html", enabled=True, left=left)
+    form = forms.CodeForm()
+    secret = session.get("totp_setup") or second_factor.new_secret()
+    session["totp_setup"] = secret
+    if form.validate_on_submit():
+        try:
+            codes = second_factor.enable(member, secret, form.code.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            start_session(member, remember=False)
+            return render_template("accounts/recovery_codes.html", codes=codes)
+    page = render_template(
+        "accounts/two_step.html",
+        enabled=False,
+        form=form,
+        secret=secret,
+        uri=second_factor.provisioning_uri(member, secret),
+    )
+    return page, form_status(form)
 
 
 @bp.post("/sign-out")
@@ -202,7 +274,7 @@ def account():
 
 @bp.post("/account/password")
 @login_required
-@limiter.limit(_limit("LIMIT_SIGNIN_PER_ACCOUNT"), key_func=_member_key, deduct_when=_failed)
+@limiter.limit(_limit("LIMIT_SIGNIN_PER_ACCOUNT"), key_func=member_key, deduct_when=_failed)
 def change_password():
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
@@ -227,7 +299,7 @@ def change_password():
 
 @bp.post("/account/email")
 @login_required
-@limiter.limit(_limit("LIMIT_SIGNIN_PER_ACCOUNT"), key_func=_member_key, deduct_when=_failed)
+@limiter.limit(_limit("LIMIT_SIGNIN_PER_ACCOUNT"), key_func=member_key, deduct_when=_failed)
 def change_email():
     form = forms.ChangeEmailForm()
     if form.validate_on_submit():

@@ -1,10 +1,12 @@
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.extensions import UTCDateTime, db, utcnow
+from coop.moderation.states import STATE_VALUES as MODERATION_STATES
+from coop.moderation.states import ModerationState
 
 if TYPE_CHECKING:
     from coop.accounts.models import Member
@@ -19,6 +21,7 @@ class Comment(db.Model):
     __table_args__ = (
         CheckConstraint("(idea_id IS NULL) <> (proposal_id IS NULL)", name="on_idea_or_proposal"),
         CheckConstraint(f"length(body) <= {COMMENT_MAX}", name="body_length"),
+        CheckConstraint(f"moderation_state IN ({MODERATION_STATES})", name="moderation_state"),
         Index("ix_comments_idea_created", "idea_id", "created_at"),
         Index("ix_comments_proposal_created", "proposal_id", "created_at"),
     )
@@ -37,12 +40,20 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moderation_state: Mapped[str] = mapped_column(String(12), default=ModerationState.PUBLISHED)
+    moderation_category: Mapped[str | None] = mapped_column(String(20))
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
+    report_count: Mapped[int] = mapped_column(default=0)
 
     author: Mapped["Member | None"] = relationship(lazy="joined")
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_published(self) -> bool:
+        return self.moderation_state == ModerationState.PUBLISHED
 
 
 class CommentRevision(db.Model):

@@ -11,6 +11,8 @@ from coop.errors import Conflict, NotAllowed, NotFound
 from coop.extensions import db, utcnow
 from coop.ideas.models import Idea, Stage
 from coop.markdown import render_markdown
+from coop.moderation.rules import initial_state, is_listed
+from coop.moderation.states import ModerationState
 from coop.proposals.models import Proposal
 from coop.validation import required_text
 
@@ -27,15 +29,16 @@ def _target_column(target: Idea | Proposal):
     return Comment.idea_id if isinstance(target, Idea) else Comment.proposal_id
 
 
-def thread_for(target: Idea | Proposal) -> list[Thread]:
-    """All comments of an item in one query: oldest first, replies under their parent."""
+def thread_for(target: Idea | Proposal, reader: Member | None = None) -> list[Thread]:
+    """All comments of an item in one query: oldest first, replies under their parent.
+    Comments waiting for review appear only to their author and moderators."""
     comments = db.session.scalars(
         select(Comment)
         .where(_target_column(target) == target.id)
         .order_by(Comment.created_at, Comment.id)
     ).all()
     threads: dict[int, Thread] = {}
-    for comment in comments:
+    for comment in (c for c in comments if is_listed(reader, c)):
         if comment.parent_id is None:
             threads[comment.id] = Thread(comment)
         elif comment.parent_id in threads:
@@ -49,6 +52,10 @@ def add_comment(
     require_contributor(actor)
     if isinstance(target, Idea) and target.stage in CLOSED_IDEA_STAGES:
         raise Conflict("This idea is closed to new comments.")
+    if isinstance(target, Idea) and not target.is_published:
+        raise Conflict("This idea is not open to comments while it is under review.")
+    if target.comments_locked:
+        raise Conflict("Moderators have closed this discussion to new comments.")
     body = required_text(body, "body", COMMENT_MAX, "your comment")
     parent = _parent(target, parent_id) if parent_id else None
     comment = Comment(
@@ -56,13 +63,15 @@ def add_comment(
         body=body,
         body_html=render_markdown(body),
         parent_id=parent.parent_id or parent.id if parent else None,
+        moderation_state=initial_state(actor),
     )
     if isinstance(target, Idea):
         comment.idea_id = target.id
     else:
         comment.proposal_id = target.id
     db.session.add(comment)
-    _count(target, +1)
+    if comment.is_published:
+        change_comment_count(target, +1)
     db.session.flush()
     return comment
 
@@ -74,7 +83,8 @@ def _parent(target: Idea | Proposal, parent_id: int) -> Comment:
     return parent
 
 
-def _count(target: Idea | Proposal, change: int) -> None:
+def change_comment_count(target: Idea | Proposal, change: int) -> None:
+    """The count shown publicly: comments that are out of review (tombstones included)."""
     model = type(target)
     db.session.execute(
         update(model)
@@ -115,7 +125,8 @@ def delete_comment(actor: Member, comment_id: int) -> Comment:
     comment.deleted_at = utcnow()
     comment.body = comment.body_html = ""
     db.session.execute(delete(CommentRevision).where(CommentRevision.comment_id == comment.id))
-    _count(comment_target(comment), -1)
+    if comment.moderation_state != ModerationState.PENDING:
+        change_comment_count(comment_target(comment), -1)
     return comment
 
 

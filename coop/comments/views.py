@@ -1,6 +1,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from coop.accounts.permissions import require_contributor
 from coop.comments import services
 from coop.comments.forms import CommentForm
 from coop.comments.models import Comment
@@ -14,6 +15,7 @@ bp = Blueprint("comments", __name__)
 
 def submit_comment(target) -> tuple[CommentForm, Comment | None]:
     """Handle the comment form posted on an idea or proposal page."""
+    require_contributor(current_user)  # before the form: a refusal is 403, not a form error
     form = CommentForm()
     if not form.validate_on_submit():
         return form, None
@@ -27,7 +29,12 @@ def submit_comment(target) -> tuple[CommentForm, Comment | None]:
         db.session.rollback()
         show_error(form, error)
         return form, None
-    flash("Your comment is published.", "success")
+    flash(
+        "Your comment is published."
+        if comment.is_published
+        else "Thank you. Your comment will appear once a moderator has checked it.",
+        "success",
+    )
     return form, comment
 
 

@@ -14,6 +14,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.extensions import UTCDateTime, db, utcnow
+from coop.moderation.states import STATE_VALUES as MODERATION_STATES
+from coop.moderation.states import ModerationState
 
 if TYPE_CHECKING:
     from coop.accounts.models import Member
@@ -66,6 +68,7 @@ class Idea(db.Model):
         CheckConstraint(f"length(title) BETWEEN 1 AND {TITLE_MAX}", name="title_length"),
         CheckConstraint(f"length(body) <= {BODY_MAX}", name="body_length"),
         CheckConstraint("support_count >= 0 AND oppose_count >= 0", name="counts"),
+        CheckConstraint(f"moderation_state IN ({MODERATION_STATES})", name="moderation_state"),
         Index("ix_ideas_stage_created", "stage", "created_at"),
         Index("ix_ideas_support", "support_count", "id"),
         Index("ix_ideas_comments", "comment_count", "id"),
@@ -88,6 +91,12 @@ class Idea(db.Model):
     support_count: Mapped[int] = mapped_column(default=0)
     oppose_count: Mapped[int] = mapped_column(default=0)
     comment_count: Mapped[int] = mapped_column(default=0)
+    # Moderation (see coop/moderation): who may see it, and why it was hidden or declined.
+    moderation_state: Mapped[str] = mapped_column(String(12), default=ModerationState.PUBLISHED)
+    moderation_category: Mapped[str | None] = mapped_column(String(20))
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
+    report_count: Mapped[int] = mapped_column(default=0)
+    comments_locked: Mapped[bool] = mapped_column(default=False)
 
     topic: Mapped[Topic] = relationship(lazy="joined", innerjoin=True)
     author: Mapped["Member | None"] = relationship(lazy="joined")
@@ -99,6 +108,10 @@ class Idea(db.Model):
     @property
     def is_editable(self) -> bool:
         return self.stage == Stage.DISCUSSION
+
+    @property
+    def is_published(self) -> bool:
+        return self.moderation_state == ModerationState.PUBLISHED
 
 
 class IdeaRevision(db.Model):

@@ -6,14 +6,17 @@ from datetime import timedelta
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
 
+from coop.common_ground.ranking import by_common_ground
 from coop.extensions import db, utcnow
 from coop.ideas.models import Idea, Reaction, Stage, Topic
 from coop.ideas.search import matches
+from coop.moderation.states import ModerationState
 
 PER_PAGE = 20
 TRENDING_DAYS = 7
 SORTS = {
     "newest": "Newest",
+    "common": "Common ground",
     "supported": "Most supported",
     "trending": "Trending this week",
     "discussed": "Most discussed",
@@ -40,6 +43,8 @@ class IdeaFilters:
 
 
 def _ordered(statement: Select, sort: str) -> Select:
+    if sort == "common":
+        return by_common_ground(statement)
     if sort == "supported":
         return statement.order_by(Idea.support_count.desc(), Idea.id.desc())
     if sort == "discussed":
@@ -60,7 +65,8 @@ def _ordered(statement: Select, sort: str) -> Select:
 
 
 def list_ideas(filters: IdeaFilters, page: int = 1, per_page: int = PER_PAGE) -> Pagination:
-    statement = select(Idea)
+    """Public lists show published ideas only: nothing under review or hidden."""
+    statement = select(Idea).where(Idea.moderation_state == ModerationState.PUBLISHED)
     if filters.topic:
         statement = statement.where(Idea.topic.has(Topic.slug == filters.topic))
     if filters.stage:

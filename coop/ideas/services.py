@@ -10,6 +10,7 @@ from coop.errors import Conflict, Invalid, NotAllowed, NotFound
 from coop.extensions import db, utcnow
 from coop.ideas.models import BODY_MAX, TITLE_MAX, Idea, IdeaRevision, Reaction, Stage, Topic
 from coop.markdown import render_markdown
+from coop.moderation.rules import initial_state, is_listed
 from coop.validation import optional_text, required_text
 
 REACTIONS = {"support": 1, "oppose": -1, "none": 0}
@@ -38,6 +39,14 @@ def get_idea(idea_id: int) -> Idea:
     return idea
 
 
+def visible_idea(reader: Member | None, idea_id: int) -> Idea:
+    """The idea if this reader may open its page (as content or as a tombstone)."""
+    idea = get_idea(idea_id)
+    if not is_listed(reader, idea):
+        raise NotFound("We could not find that idea.")
+    return idea
+
+
 def submit_idea(actor: Member, title: str, body: str, topic_id: int | None) -> Idea:
     require_contributor(actor)
     title = required_text(title, "title", TITLE_MAX, "a title")
@@ -50,6 +59,7 @@ def submit_idea(actor: Member, title: str, body: str, topic_id: int | None) -> I
         topic=_topic(topic_id),
         author=actor,
         stage=Stage.DISCUSSION,
+        moderation_state=initial_state(actor),
     )
     db.session.add(idea)
     db.session.flush()
@@ -111,7 +121,7 @@ def react(actor: Member, idea_id: int, reaction: str) -> int:
     if reaction not in REACTIONS:
         raise Invalid("Choose support, oppose or neither.")
     idea = get_idea(idea_id)
-    if idea.stage not in REACTABLE_STAGES:
+    if idea.stage not in REACTABLE_STAGES or not idea.is_published:
         raise Conflict("This idea is closed to support and opposition.")
     new = REACTIONS[reaction]
     existing = db.session.scalar(

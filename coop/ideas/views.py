@@ -11,6 +11,8 @@ from coop.extensions import db
 from coop.ideas import queries, services
 from coop.ideas.forms import IdeaForm
 from coop.ideas.models import Idea, Stage
+from coop.limits import per_member
+from coop.moderation.rules import can_see
 from coop.proposals.services import proposal_for_idea
 from coop.web import CsrfForm, form_status, page_number, show_error
 
@@ -37,6 +39,7 @@ def index():
 
 @bp.route("/ideas/new", methods=["GET", "POST"])
 @login_required
+@per_member("LIMIT_IDEAS", "LIMIT_IDEAS_NEWCOMER")
 def new():
     require_contributor(current_user)
     form = IdeaForm()
@@ -51,7 +54,13 @@ def new():
             db.session.rollback()
             show_error(form, error)
         else:
-            flash("Thank you: your idea is published.", "success")
+            flash(
+                "Thank you: your idea is published."
+                if idea.is_published
+                else "Thank you. As a newcomer, your first ideas and comments are checked by a "
+                "moderator before they appear; we will tell you when it is done.",
+                "success",
+            )
             return redirect(idea_url(idea))
     return render_template("ideas/form.html", form=form, idea=None), form_status(form)
 
@@ -59,7 +68,7 @@ def new():
 @bp.get("/ideas/<int:idea_id>")
 @bp.get("/ideas/<int:idea_id>/<slug>")
 def show(idea_id: int, slug: str | None = None):
-    idea = services.get_idea(idea_id)
+    idea = services.visible_idea(current_user, idea_id)
     if slug != idea.slug:
         return redirect(idea_url(idea), 301)
     return _idea_page(idea, CommentForm())
@@ -72,7 +81,8 @@ def _idea_page(idea: Idea, comment_form: CommentForm, status: int = 200):
         idea=idea,
         proposal=proposal,
         my_reaction=services.my_reaction(current_user, idea.id),
-        threads=thread_for(idea),
+        threads=thread_for(idea, current_user),
+        can_see_content=can_see(current_user, idea),
         comment_form=comment_form,
         action_form=CsrfForm(),
     )
@@ -112,6 +122,7 @@ def withdraw(idea_id: int):
 
 @bp.post("/ideas/<int:idea_id>/react")
 @login_required
+@per_member("LIMIT_REACTIONS")
 def react(idea_id: int):
     try:
         value = services.react(current_user, idea_id, request.form.get("reaction", ""))
@@ -126,8 +137,9 @@ def react(idea_id: int):
 
 @bp.post("/ideas/<int:idea_id>/comments")
 @login_required
+@per_member("LIMIT_COMMENTS", "LIMIT_COMMENTS_NEWCOMER")
 def comment(idea_id: int):
-    idea = services.get_idea(idea_id)
+    idea = services.visible_idea(current_user, idea_id)
     form, comment = submit_comment(idea)
     if comment is None:
         return _idea_page(idea, form, 400)

@@ -5,7 +5,6 @@ import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from coop.celery_app import enqueue_after_commit
 from coop.extensions import db, utcnow
 from coop.mail.models import OutboundEmail
+from coop.web import absolute_url  # noqa: F401 - used by callers that build emails
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -100,13 +100,3 @@ def due_email_ids(limit: int = 500) -> list[int]:
         .limit(limit)
     )
     return list(db.session.scalars(query))
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """A link for an email, built on BASE_URL, never on the request's Host header; works in
-    a request, a Celery task or a command alike."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
-    )
-    return adapter.build(endpoint, values, force_external=True)

@@ -75,6 +75,7 @@ class Proposal(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     comment_count: Mapped[int] = mapped_column(default=0)
+    comments_locked: Mapped[bool] = mapped_column(default=False)
     # The published result, written once when the vote closes.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     votes_for: Mapped[int | None]

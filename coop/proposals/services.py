@@ -82,6 +82,8 @@ def _idea_to_put_to_vote(idea_id: int) -> Idea:
     idea = get_idea(idea_id)
     if idea.stage != Stage.DISCUSSION:
         raise Conflict("Only an idea open for discussion can be put to a vote.")
+    if not idea.is_published:
+        raise Conflict("This idea is under moderators' review and cannot be put to a vote yet.")
     active = select(Proposal.id).where(Proposal.idea_id == idea.id, Proposal.withdrawn_at.is_(None))
     if db.session.scalar(active):
         raise Conflict("This idea has already been put to a vote.")

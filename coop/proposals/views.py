@@ -1,13 +1,14 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from coop.accounts.permissions import require_organiser
+from coop.accounts.permissions import require_contributor, require_organiser
 from coop.comments.forms import CommentForm
 from coop.comments.services import thread_for
 from coop.comments.views import submit_comment
 from coop.errors import DomainError
 from coop.extensions import db, utcnow
 from coop.ideas.services import get_idea
+from coop.limits import per_member
 from coop.proposals import queries, services
 from coop.proposals.forms import ProposalForm, VoteForm
 from coop.proposals.models import Proposal
@@ -84,7 +85,7 @@ def _proposal_page(proposal: Proposal, comment_form, vote_form, status: int = 20
         is_open=proposal.is_open_at(now),
         my_vote=mine,
         vote_form=vote_form,
-        threads=thread_for(proposal),
+        threads=thread_for(proposal, current_user),
         comment_form=comment_form,
         action_form=CsrfForm(),
     )
@@ -93,7 +94,9 @@ def _proposal_page(proposal: Proposal, comment_form, vote_form, status: int = 20
 
 @bp.post("/proposals/<int:proposal_id>/vote")
 @login_required
+@per_member("LIMIT_REACTIONS")
 def vote(proposal_id: int):
+    require_contributor(current_user)
     proposal = services.visible_proposal(current_user, proposal_id)
     form = VoteForm()
     if not form.validate_on_submit():
@@ -115,6 +118,7 @@ def withdraw(proposal_id: int):
 
 @bp.post("/proposals/<int:proposal_id>/comments")
 @login_required
+@per_member("LIMIT_COMMENTS", "LIMIT_COMMENTS_NEWCOMER")
 def comment(proposal_id: int):
     proposal = services.visible_proposal(current_user, proposal_id)
     form, comment = submit_comment(proposal)

@@ -12,10 +12,10 @@ HOME_IDEAS = 5
 
 @bp.get("/")
 def home():
-    trending = list_ideas(IdeaFilters(sort="trending"), per_page=HOME_IDEAS)
+    common_ground = list_ideas(IdeaFilters(sort="common"), per_page=HOME_IDEAS)
     return render_template(
         "site/home.html",
-        ideas=trending.items,
+        ideas=common_ground.items,
         votes=proposal_lists(current_user),
         now=utcnow(),
     )

@@ -58,8 +58,8 @@ def test_sign_in_is_limited_per_address_across_accounts(limited_app):
 
 
 def test_join_is_limited_per_address(limited_app):
-    forms = [{"email": unique_email()} for _ in range(11)]
-    assert post_from_one_address(limited_app, "/join", forms) == [400] * 10 + [429]
+    forms = [{"email": unique_email()} for _ in range(6)]
+    assert post_from_one_address(limited_app, "/join", forms) == [400] * 5 + [429]
 
 
 def test_joining_with_one_address_is_limited_across_addresses(limited_app):
@@ -75,7 +75,7 @@ def test_password_reset_is_limited_per_account(limited_app):
 
 
 def test_a_limit_on_one_address_leaves_others_alone(limited_app):
-    post_from_one_address(limited_app, "/join", [{"email": unique_email()} for _ in range(11)])
+    post_from_one_address(limited_app, "/join", [{"email": unique_email()} for _ in range(6)])
     assert post_from_one_address(limited_app, "/join", [{}]) == [400]
 
 

@@ -12,7 +12,7 @@ from coop.extensions import db, utcnow
 from coop.proposals.models import Proposal
 from coop.uktime import to_uk
 from tests.browser.conftest import fits_the_screen, screenshot
-from tests.support import PASSWORD, make_member, make_topic
+from tests.support import PASSWORD, TOTP_SECRET, make_member, make_topic
 
 
 def signed_in_page(browser, page, live_server, email: str):
@@ -24,6 +24,11 @@ def signed_in_page(browser, page, live_server, email: str):
     other.get_by_label("Email address").fill(email)
     other.get_by_label("Password").fill(PASSWORD)
     other.get_by_role("button", name="Sign in").click()
+    if other.url.endswith("/sign-in/code"):
+        import pyotp
+
+        other.get_by_label("Code").fill(pyotp.TOTP(TOTP_SECRET).now())
+        other.get_by_role("button", name="Sign in").click()
     expect(other.get_by_text("Welcome back")).to_be_visible()
     return other
 

@@ -11,7 +11,7 @@ from coop.privacy.services import record_joining_consents
 from coop.proposals.models import Proposal, Vote
 from coop.proposals.services import cast_vote, close_due_proposals
 from coop.security import hash_password
-from tests.support import PASSWORD, quick_members, sign_in, submit
+from tests.support import PASSWORD, TOTP_SECRET, quick_members, sign_in, submit
 
 MEMBER = "member@example.org"
 ORGANISER = "organiser@example.org"
@@ -31,6 +31,7 @@ def add_member(app, email: str, name: str, role: Role = Role.MEMBER, verified: b
             password_hash=_password_hash[0],
             role=role,
             email_verified_at=utcnow() if verified else None,
+            totp_secret=None if role == Role.MEMBER else TOTP_SECRET,
         )
         db.session.add(member)
         record_joining_consents(

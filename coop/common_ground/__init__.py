@@ -1,0 +1,1 @@
+"""Common ground: ranking ideas by support across the main divide among members."""

@@ -1,0 +1,36 @@
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from coop.common_ground import scorer, services
+from coop.common_ground.tasks import interval
+from coop.extensions import db
+from coop.web import CsrfForm
+
+bp = Blueprint("common_ground", __name__)
+
+
+@bp.app_template_global()
+def common_ground_of(idea_id: int):
+    """The stored score of an idea, for the explanation on its page."""
+    return services.score_of(idea_id)
+
+
+@bp.get("/common-ground")
+def explainer():
+    return render_template(
+        "common_ground/explainer.html",
+        last_run_at=services.last_run_at(),
+        common_ground_count=services.common_ground_count(),
+        rules=scorer,
+        every_minutes=round(interval(current_app.config).total_seconds() / 60),
+        action_form=CsrfForm(),
+    )
+
+
+@bp.post("/organise/common-ground/recompute")
+@login_required
+def recompute():
+    services.request_recompute(current_user)
+    db.session.commit()
+    flash("The common-ground ranking is being worked out again. It takes a minute.", "success")
+    return redirect(url_for("common_ground.explainer"))

@@ -1,0 +1,1 @@
+"""Messages to one member inside the app (and by email where it matters)."""

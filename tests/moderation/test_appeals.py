@@ -1,0 +1,75 @@
+from coop.accounts.models import Role
+from coop.moderation.models import Appeal, ModerationAction
+from tests.moderation.helpers import (
+    AUTHOR,
+    ORGANISER,
+    OTHER_ORGANISER,
+    act,
+    audited,
+    client_for,
+    notifications_of,
+    people,
+    rows,
+)
+from tests.support import load_member, make_idea, make_member, submit
+
+
+def hidden_idea(app) -> tuple[int, int]:
+    people(app)
+    idea_id = make_idea(app, title="My view")
+    act(client_for(app, ORGANISER), "idea", idea_id, "hide", reason="Rude", category="abuse")
+    [action] = rows(app, ModerationAction)
+    return idea_id, action.id
+
+
+def appeal(client, action_id: int, statement: str = "It was not rude."):
+    return submit(client, f"/appeals/{action_id}", {"statement": statement})
+
+
+def decide(client, appeal_id: int, outcome: str, reason: str = "Checked again."):
+    return submit(client, "/moderation", {"outcome": outcome, "reason": reason},
+                  action=f"/moderation/appeals/{appeal_id}")  # fmt: skip
+
+
+def test_an_author_appeals_once(app):
+    _, action_id = hidden_idea(app)
+    author = client_for(app, AUTHOR)
+    assert "Appeal this" in author.get("/account/moderation").get_data(as_text=True)
+    assert appeal(author, action_id).status_code == 302
+    assert author.get(f"/appeals/{action_id}").status_code == 409
+    assert len(rows(app, Appeal)) == 1
+
+
+def test_nobody_else_can_appeal(app):
+    _, action_id = hidden_idea(app)
+    make_member(app, email="x@example.org", name="X")
+    assert client_for(app, "x@example.org").get(f"/appeals/{action_id}").status_code == 403
+
+
+def test_an_appeal_is_decided_by_another_organiser_and_can_overturn(app):
+    _, action_id = hidden_idea(app)
+    make_member(app, email=OTHER_ORGANISER, name="Other", role=Role.ORGANISER)
+    appeal(client_for(app, AUTHOR), action_id)
+    [entry] = rows(app, Appeal)
+    assert decide(client_for(app, ORGANISER), entry.id, "overturned").status_code == 403
+    assert decide(client_for(app, OTHER_ORGANISER), entry.id, "overturned").status_code == 302
+    assert "My view" in app.test_client().get("/ideas").get_data(as_text=True)
+    author = load_member(app, AUTHOR)
+    assert any("action was reversed" in m for m in notifications_of(app, author.id))
+    assert audited(app) == ["moderation.hide", "appeal.overturned"]
+
+
+def test_with_a_single_organiser_they_may_decide_their_own_action(app):
+    _, action_id = hidden_idea(app)
+    appeal(client_for(app, AUTHOR), action_id)
+    [entry] = rows(app, Appeal)
+    assert decide(client_for(app, ORGANISER), entry.id, "upheld").status_code == 302
+    assert rows(app, Appeal)[0].outcome == "upheld"
+
+
+def test_a_suspended_member_can_appeal(app):
+    people(app)
+    member = load_member(app, AUTHOR)
+    act(client_for(app, ORGANISER), "member", member.id, "suspend", reason="Spam", days="3")
+    [action] = rows(app, ModerationAction)
+    assert appeal(client_for(app, AUTHOR), action.id).status_code == 302
