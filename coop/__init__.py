@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from coop.accounts.role_views import bp as roles
     from coop.accounts.views import bp as accounts
     from coop.audit.views import bp as audit
     from coop.comments.views import bp as comments
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
         audit,
         moderation,
         notifications,
+        roles,
         common_ground,
     ):
         app.register_blueprint(blueprint)

@@ -88,13 +88,30 @@ def _migrate(url: str) -> None:
 
 
 def _empty_tables(url: str) -> None:
+    """Empty every table after a PostgreSQL test. DELETE with triggers off (the audit log
+    refuses deletes by design) is much quicker than TRUNCATE for a few rows."""
     if not url.startswith("postgresql"):
         return  # each SQLite test has its own copy of the database
-    tables = ", ".join(table.name for table in db.metadata.sorted_tables)
-    engine = sa.create_engine(url)
+    engine = _cleanup_engine(url)
     with engine.begin() as connection:
-        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+        connection.execute(
+            sa.text(
+                "SELECT setval(s.oid, 1, false) FROM pg_class s "
+                "WHERE s.relkind = 'S' AND s.relnamespace = 'public'::regnamespace"
+            )
+        )
+
+
+_cleanup_engines: dict[str, sa.Engine] = {}
+
+
+def _cleanup_engine(url: str) -> sa.Engine:
+    if url not in _cleanup_engines:
+        _cleanup_engines[url] = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    return _cleanup_engines[url]
 
 
 def make_app(database, tmp_path: Path, **overrides):

@@ -43,7 +43,7 @@ ACCESS = {
     "proposals.new": ORGANISER, "proposals.withdraw": ORGANISER, "topics.index": ORGANISER,
     "topics.archive": ORGANISER, "moderation.queue": ORGANISER, "moderation.item": ORGANISER,
     "moderation.decide": ORGANISER, "common_ground.recompute": ORGANISER,
-    "audit.index": ADMIN, "audit.export": ADMIN,
+    "audit.index": ADMIN, "audit.export": ADMIN, "roles.index": ADMIN,
 }  # fmt: skip
 
 

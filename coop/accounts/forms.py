@@ -1,5 +1,13 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    StringField,
+)
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from coop.security import MAX_PASSWORD_LENGTH
@@ -81,4 +89,20 @@ class CodeForm(FlaskForm):
         [InputRequired("Enter the code."), Length(max=20)],
         filters=[strip],
         description="The 6-digit code from your authenticator app, or a recovery code.",
+    )
+
+
+class RoleForm(FlaskForm):
+    email = email_field("Member's email address")
+    role = RadioField(
+        "Role",
+        choices=[
+            SelectChoice("member", "Member"),
+            SelectChoice("organiser", "Organiser: moderates, manages topics, opens votes"),
+            SelectChoice("admin", "Admin: also manages roles and reads the audit log"),
+        ],
+        validators=[InputRequired("Choose a role.")],
+    )
+    reason = StringField(
+        "Reason", [InputRequired("Give a reason: it goes into the audit log."), Length(max=500)]
     )

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.models import Member, Role
+from coop.accounts.permissions import require_admin
 from coop.audit import services as audit
 from coop.celery_app import enqueue_after_commit
-from coop.errors import Conflict, Invalid, NotFound
+from coop.errors import Conflict, Invalid, NotAllowed, NotFound
 from coop.extensions import db, utcnow
 from coop.mail.services import absolute_url, queue_email
 from coop.privacy.services import record_joining_consents
@@ -24,6 +25,7 @@ from coop.security import (
     read_token,
     verify_password,
 )
+from coop.validation import required_text
 
 VERIFY, RESET, CHANGE_EMAIL = "verify-email", "reset-password", "change-email"
 WRONG_CREDENTIALS = "That email address and password do not match an account."
@@ -296,17 +298,37 @@ def sign_out_everywhere(member: Member) -> None:
 def member_by_email_or_404(email: str) -> Member:
     member = find_by_email(normalise_email(email))
     if member is None:
-        raise NotFound(f"No member has the email address {email}.")
+        raise NotFound(f"No member has the email address {email}.", "email")
     return member
 
 
-def set_role(email: str, role: Role, actor: Member | None = None) -> Member:
-    """Change a member's role; from the command line the actor is None."""
+def set_role(email: str, role: Role, actor: Member | None = None, reason: str = "") -> Member:
+    """Change a member's role. From the command line the actor is None; on the web it is an
+    admin, who cannot change their own role (nobody locks the network out by mistake)."""
+    if actor is not None:
+        require_admin(actor)
+        reason = required_text(reason, "reason", 500, "the reason for this change")
+    if role not in set(Role):
+        raise Invalid("Choose a role.", "role")
     member = member_by_email_or_404(email)
+    if actor is not None and member.id == actor.id:
+        raise NotAllowed("You cannot change your own role. Ask another admin.")
     if member.role != role:
-        audit.record(actor, "role.change", "member", member.id, previous=member.role, new=role)
+        audit.record(actor, "role.change", "member", member.id, reason=reason,
+                     previous=member.role, new=role)  # fmt: skip
         member.role = role
     return member
+
+
+def staff() -> list[Member]:
+    """Organisers and admins, for the roles page."""
+    return list(
+        db.session.scalars(
+            select(Member)
+            .where(Member.role.in_([Role.ORGANISER, Role.ADMIN]))
+            .order_by(Member.role, Member.display_name)
+        )
+    )
 
 
 def create_verified_member(

@@ -148,3 +148,33 @@ def test_the_queue_puts_the_most_reported_first_with_reasons(app):
     html = client_for(app, ORGANISER).get("/moderation").get_data(as_text=True)
     assert html.index("Loud idea") < html.index("Quiet idea")
     assert "Abuse or harassment (2)" in html and "Off topic (1)" in html
+
+
+def test_a_hidden_comment_leaves_a_tombstone_with_the_category(app):
+    from coop.comments.models import Comment
+
+    people(app)
+    idea_id = make_idea(app)
+    author = client_for(app, AUTHOR)
+    page = f"/ideas/{idea_id}/build-more-homes"
+    submit(author, page, {"body": "You are all idiots"}, action=f"/ideas/{idea_id}/comments")
+    [comment] = rows(app, Comment)
+    act(client_for(app, ORGANISER), "comment", comment.id, "hide", reason="Insult",
+        category="abuse")  # fmt: skip
+    public = app.test_client().get(page).get_data(as_text=True)
+    assert "You are all idiots" not in public
+    assert "Comment hidden by moderators: Abuse or harassment." in public
+    assert "You are all idiots" in author.get(page).get_data(as_text=True)
+
+
+def test_unlocking_reopens_the_discussion(app):
+    people(app)
+    idea_id = make_idea(app)
+    organiser = client_for(app, ORGANISER)
+    act(organiser, "idea", idea_id, "lock", reason="Heated")
+    act(organiser, "idea", idea_id, "unlock", reason="Calmer now")
+    author = client_for(app, AUTHOR)
+    page = f"/ideas/{idea_id}/build-more-homes"
+    response = submit(author, page, {"body": "Back again"}, action=f"/ideas/{idea_id}/comments")
+    assert response.status_code == 302
+    assert actions(app) == ["lock", "unlock"]

@@ -1,0 +1,51 @@
+from coop.accounts.models import Role
+from tests.audit.test_audit_log import entries
+from tests.support import load_member, make_member, sign_in, submit
+
+
+def admin_client(app):
+    make_member(app, email="admin@example.org", name="Ada", role=Role.ADMIN)
+    client = app.test_client()
+    sign_in(client, "admin@example.org")
+    return client
+
+
+def change(client, email: str, role: str, reason: str = "Elected at the AGM"):
+    return submit(client, "/admin/roles", {"email": email, "role": role, "reason": reason})
+
+
+def test_an_admin_makes_a_member_an_organiser_with_a_recorded_reason(app):
+    client = admin_client(app)
+    make_member(app)
+    assert change(client, "member@example.org", "organiser").status_code == 302
+    assert load_member(app, "member@example.org").role == Role.ORGANISER
+    entry = entries(app)[-1]
+    assert (entry.action, entry.actor_name, entry.reason) == (
+        "role.change",
+        "Ada",
+        "Elected at the AGM",
+    )
+    assert "Not set up: no powers yet" in client.get("/admin/roles").get_data(as_text=True)
+
+
+def test_a_role_change_needs_a_reason_and_a_known_address(app):
+    client = admin_client(app)
+    make_member(app)
+    assert change(client, "member@example.org", "admin", reason="").status_code == 400
+    unknown = change(client, "ghost@example.org", "organiser")
+    assert unknown.status_code == 400
+    assert "No member has the email address" in unknown.get_data(as_text=True)
+    assert load_member(app, "member@example.org").role == Role.MEMBER
+
+
+def test_an_admin_cannot_change_their_own_role(app):
+    client = admin_client(app)
+    assert change(client, "admin@example.org", "member").status_code == 403
+    assert load_member(app, "admin@example.org").role == Role.ADMIN
+
+
+def test_organisers_cannot_manage_roles(app):
+    make_member(app, email="org@example.org", role=Role.ORGANISER)
+    client = app.test_client()
+    sign_in(client, "org@example.org")
+    assert client.get("/admin/roles").status_code == 403
