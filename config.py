@@ -118,6 +118,7 @@ class Config:
     LIMIT_REPORTS = env("LIMIT_REPORTS", "20 per day")
     LIMIT_REACTIONS = env("LIMIT_REACTIONS", "30 per minute")
 
+    TOTP_REPLAY_PROTECTION = True
     # Moderation: newcomers' first contributions wait for review; reported items are held.
     PREMODERATION_COUNT = env_int("PREMODERATION_COUNT", 2)
     REPORT_HIDE_THRESHOLD = env_int("REPORT_HIDE_THRESHOLD", 3)
@@ -160,6 +161,8 @@ class TestConfig(Config):
     # Pre-moderation and flood limits have their own tests (tests/moderation), which set
     # the real values; elsewhere members' contributions publish at once, without limits.
     PREMODERATION_COUNT = 0
+    # Tests sign the same organiser in many times a minute; tests/accounts turns it back on.
+    TOTP_REPLAY_PROTECTION = False
     LIMIT_IDEAS = LIMIT_IDEAS_NEWCOMER = "1000 per second"
     LIMIT_COMMENTS = LIMIT_COMMENTS_NEWCOMER = "1000 per second"
     MAIL_BACKEND = "file"

@@ -34,17 +34,19 @@ def create_admin(email: str, display_name: str, password: str) -> None:
 
 @coop_cli.command("grant-organiser")
 @click.argument("email")
-def grant_organiser(email: str) -> None:
+@click.option("--reason", required=True, help="Recorded in the audit log.")
+def grant_organiser(email: str, reason: str) -> None:
     """Make a member an organiser."""
-    member = _run(services.set_role, email, Role.ORGANISER)
+    member = _run(services.set_role, email, Role.ORGANISER, None, reason)
     click.echo(f"{member.email} is now an organiser.")
 
 
 @coop_cli.command("revoke-organiser")
 @click.argument("email")
-def revoke_organiser(email: str) -> None:
+@click.option("--reason", required=True, help="Recorded in the audit log.")
+def revoke_organiser(email: str, reason: str) -> None:
     """Make an organiser a plain member again."""
-    member = _run(services.set_role, email, Role.MEMBER)
+    member = _run(services.set_role, email, Role.MEMBER, None, reason)
     click.echo(f"{member.email} is now a member.")
 
 

@@ -46,6 +46,7 @@ class Member(UserMixin, db.Model):
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Two-step sign-in (coop/accounts/second_factor.py); required for organiser powers.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]  # a code is accepted once (RFC 6238, 5.2)
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def get_id(self) -> str:
@@ -82,12 +83,17 @@ class Member(UserMixin, db.Model):
 
     @property
     def is_organiser(self) -> bool:
-        """Organiser powers: the role, and two-step sign-in set up."""
-        return self.has_organiser_role and bool(self.totp_secret)
+        """Organiser powers: the role, two-step sign-in set up, and no sanction in force."""
+        return (
+            self.has_organiser_role
+            and bool(self.totp_secret)
+            and not self.is_suspended
+            and not self.is_banned
+        )
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.ADMIN and bool(self.totp_secret)
+        return self.role == Role.ADMIN and self.is_organiser
 
     def end_all_sessions(self) -> None:
         self.session_token = new_session_token()

@@ -2,8 +2,9 @@
 codes. Organisers and admins have no powers until they have set it up."""
 
 import hashlib
+import hmac
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pyotp
 from flask import current_app
@@ -54,10 +55,27 @@ def enable(member: Member, secret: str, code: str) -> list[str]:
     return codes
 
 
+def _accept_totp(member: Member, code: str) -> bool:
+    """A code from the app, one 30-second step either side for clock drift; each step is
+    accepted once, so a code seen over a shoulder or in a log cannot be replayed."""
+    if not member.totp_secret:
+        return False
+    totp = pyotp.TOTP(member.totp_secret)
+    now = totp.timecode(datetime.now(UTC))
+    replay_safe = current_app.config["TOTP_REPLAY_PROTECTION"]
+    for step in (now - 1, now, now + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            if replay_safe and member.totp_last_step is not None and step <= member.totp_last_step:
+                return False
+            member.totp_last_step = step
+            return True
+    return False
+
+
 def verify(member: Member, code: str) -> None:
     """Accept a current authenticator code, or spend one recovery code."""
     code = (code or "").strip()
-    if member.totp_secret and pyotp.TOTP(member.totp_secret).verify(code, valid_window=1):
+    if _accept_totp(member, code):
         return
     spent = db.session.execute(
         update(RecoveryCode)

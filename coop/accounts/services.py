@@ -307,7 +307,7 @@ def set_role(email: str, role: Role, actor: Member | None = None, reason: str = 
     admin, who cannot change their own role (nobody locks the network out by mistake)."""
     if actor is not None:
         require_admin(actor)
-        reason = required_text(reason, "reason", 500, "the reason for this change")
+    reason = required_text(reason, "reason", 500, "the reason for this change")
     if role not in set(Role):
         raise Invalid("Choose a role.", "role")
     member = member_by_email_or_404(email)
@@ -352,5 +352,6 @@ def create_verified_member(
     )
     db.session.flush()
     if role != Role.MEMBER:
-        audit.record(None, "role.change", "member", member.id, previous=None, new=role)
+        audit.record(None, "role.change", "member", member.id, reason="Created with this role",
+                     previous=None, new=role)  # fmt: skip
     return member

@@ -57,7 +57,7 @@ def add_comment(
     if target.comments_locked:
         raise Conflict("Moderators have closed this discussion to new comments.")
     body = required_text(body, "body", COMMENT_MAX, "your comment")
-    parent = _parent(target, parent_id) if parent_id else None
+    parent = _parent(actor, target, parent_id) if parent_id else None
     comment = Comment(
         author=actor,
         body=body,
@@ -76,9 +76,10 @@ def add_comment(
     return comment
 
 
-def _parent(target: Idea | Proposal, parent_id: int) -> Comment:
+def _parent(actor: Member, target: Idea | Proposal, parent_id: int) -> Comment:
     parent = db.session.get(Comment, parent_id)
-    if parent is None or getattr(parent, _target_column(target).key) != target.id:
+    on_target = parent is not None and getattr(parent, _target_column(target).key) == target.id
+    if not on_target or not is_listed(actor, parent) or parent.is_deleted:
         raise NotFound("The comment you replied to is not in this discussion.")
     return parent
 

@@ -120,7 +120,7 @@ def react(actor: Member, idea_id: int, reaction: str) -> int:
     require_contributor(actor)
     if reaction not in REACTIONS:
         raise Invalid("Choose support, oppose or neither.")
-    idea = get_idea(idea_id)
+    idea = visible_idea(actor, idea_id)
     if idea.stage not in REACTABLE_STAGES or not idea.is_published:
         raise Conflict("This idea is closed to support and opposition.")
     new = REACTIONS[reaction]

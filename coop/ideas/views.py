@@ -69,7 +69,7 @@ def new():
 @bp.get("/ideas/<int:idea_id>/<slug>")
 def show(idea_id: int, slug: str | None = None):
     idea = services.visible_idea(current_user, idea_id)
-    if slug != idea.slug:
+    if slug != idea.slug and can_see(current_user, idea):  # the slug would tell a hidden title
         return redirect(idea_url(idea), 301)
     return _idea_page(idea, CommentForm())
 

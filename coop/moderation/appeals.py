@@ -65,6 +65,8 @@ def decide(actor: Member, appeal_id: int, outcome: str, reason: str) -> Appeal:
         raise Invalid("Choose to uphold or overturn the action.", "outcome")
     reason = required_text(reason, "reason", 2000, "the reason for your decision")
     action = _action(entry.action_id)
+    if entry.appellant_id == actor.id:
+        raise NotAllowed("You cannot decide your own appeal.")
     if action.moderator_id == actor.id and _organiser_count() > 1:
         raise NotAllowed("Another organiser must decide an appeal against your own action.")
     if outcome == "overturned":

@@ -15,7 +15,7 @@ from coop.errors import Conflict, Invalid, NotAllowed, NotFound
 from coop.extensions import db, utcnow
 from coop.ideas.models import Idea, Stage
 from coop.moderation.models import ModerationAction, Report
-from coop.moderation.rules import can_see, initial_state  # noqa: F401 - part of this API
+from coop.moderation.rules import can_see, initial_state, is_listed  # noqa: F401 - this API
 from coop.moderation.states import REASONS, ModerationState
 from coop.notifications.services import notify
 from coop.proposals.models import Proposal
@@ -43,11 +43,17 @@ def load_content(target_type: str, target_id: int) -> Idea | Comment:
     return item
 
 
-def report(actor: Member, target_type: str, target_id: int, reason: str, note: str) -> Report:
+def reportable(actor: Member, target_type: str, target_id: int) -> Idea | Comment:
+    """The item, if this member may report it (others' pending work does not exist)."""
     require_contributor(actor)
     item = load_content(target_type, target_id)
-    if item.moderation_state == ModerationState.PENDING and item.author_id != actor.id:
+    if not is_listed(actor, item):
         raise NotFound("We could not find that item.")
+    return item
+
+
+def report(actor: Member, target_type: str, target_id: int, reason: str, note: str) -> Report:
+    item = reportable(actor, target_type, target_id)
     if item.author_id == actor.id:
         raise Invalid("You cannot report your own contribution.")
     if reason not in REASONS:
@@ -119,6 +125,8 @@ def act(
         raise Invalid("That action does not apply here.")
     reason = required_text(reason, "reason", 2000, "the reason for this action")
     target = _load_target(target_type, target_id)
+    if getattr(target, "author_id", None) == actor.id:
+        raise NotAllowed("Another moderator must act on your own contributions.")
     if action == "hide" and category not in REASONS:
         raise Invalid("Choose the category of the reason.", "category")
     _APPLY[action](actor, target, category=category, reason=reason, days=days)
@@ -205,10 +213,7 @@ def _decline(actor, idea: Idea, reason, **_) -> None:
     if idea.stage != Stage.DISCUSSION:
         raise Conflict("Only an idea open for discussion can be declined.")
     idea.stage = Stage.DECLINED
-    idea.moderation_reason = reason
-    if idea.moderation_state != ModerationState.HIDDEN:
-        idea.moderation_state = ModerationState.PUBLISHED
-    _resolve_reports(idea)
+    idea.moderation_reason = reason  # held or pending content stays out of public view
 
 
 def _lock(actor, item, **_) -> None:
@@ -222,7 +227,7 @@ def _unlock(actor, item, **_) -> None:
 def _check_sanction(actor: Member, member: Member) -> None:
     if member.id == actor.id:
         raise NotAllowed("You cannot act on your own account.")
-    if member.is_organiser and not actor.is_admin:
+    if member.has_organiser_role and not actor.is_admin:
         raise NotAllowed("Only an admin can suspend or ban an organiser.")
 
 
@@ -241,6 +246,7 @@ def _ban(actor, member: Member, **_) -> None:
 
 
 def _lift(actor, member: Member, **_) -> None:
+    _check_sanction(actor, member)
     if not member.is_suspended and not member.is_banned:
         raise Conflict("This member is neither suspended nor banned.")
     member.suspended_until = None

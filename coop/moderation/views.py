@@ -1,8 +1,9 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
-from coop.accounts.permissions import require_contributor, require_organiser
-from coop.errors import DomainError
+from coop.accounts.permissions import require_organiser
+from coop.errors import Conflict, DomainError
 from coop.extensions import db
 from coop.limits import per_member
 from coop.moderation import appeals, queries, services
@@ -71,13 +72,15 @@ def item(target_type: str, target_id: int):
 @login_required
 @per_member("LIMIT_REPORTS")
 def report(target_type: str, target_id: int):
-    require_contributor(current_user)
-    services.load_content(target_type, target_id)
+    services.reportable(current_user, target_type, target_id)
     form = ReportForm()
     if form.validate_on_submit():
         try:
             services.report(current_user, target_type, target_id, form.reason.data, form.note.data)
             db.session.commit()
+        except IntegrityError as error:  # the same report sent twice at the same moment
+            db.session.rollback()
+            raise Conflict("You have already reported this.") from error
         except DomainError as error:
             db.session.rollback()
             if error.status != 400 or not error.field:
@@ -105,6 +108,9 @@ def appeal(action_id: int):
         try:
             appeals.appeal(current_user, action_id, form.statement.data)
             db.session.commit()
+        except IntegrityError as error:  # sent twice at the same moment
+            db.session.rollback()
+            raise Conflict("You have already appealed this action.") from error
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)

@@ -6,11 +6,15 @@ from coop.mail.services import queue_email
 from coop.notifications.models import Notification
 from coop.web import absolute_url, site_path
 
+MESSAGE_MAX = 1000
+
 
 def notify(member: Member, message: str, link_endpoint: str | None = None, email: bool = True,
            **link_values) -> Notification:  # fmt: skip
     """Tell a member something in the app and, unless `email` is false, by email too."""
     link = site_path(link_endpoint, **link_values) if link_endpoint else None
+    if len(message) > MESSAGE_MAX:  # the full text stays where the link points
+        message = message[: MESSAGE_MAX - 1] + "…"
     notification = Notification(member_id=member.id, message=message, link=link)
     db.session.add(notification)
     if email:

@@ -74,6 +74,7 @@ class Proposal(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(500))
     comment_count: Mapped[int] = mapped_column(default=0)
     comments_locked: Mapped[bool] = mapped_column(default=False)
     # The published result, written once when the vote closes.

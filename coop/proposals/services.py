@@ -73,8 +73,8 @@ def create_proposal(
     )
     db.session.add(proposal)
     db.session.flush()
-    audit.record(actor, "proposal.open", "proposal", proposal.id, question=question,
-                 idea_id=proposal.idea_id)  # fmt: skip
+    audit.record(actor, "proposal.open", "proposal", proposal.id, reason="Put to a member vote",
+                 question=question, idea_id=proposal.idea_id)  # fmt: skip
     return proposal
 
 
@@ -99,13 +99,17 @@ def proposal_for_idea(reader: Member | None, idea_id: int) -> Proposal | None:
     return db.session.scalar(statement)
 
 
-def withdraw_proposal(actor: Member, proposal_id: int) -> Proposal:
+def withdraw_proposal(actor: Member, proposal_id: int, reason: str) -> Proposal:
+    """Withdraw a vote before it closes, discarding its ballots; the members are owed a
+    reason, which the page shows and the audit log keeps."""
     require_organiser(actor)
     proposal = visible_proposal(actor, proposal_id)
+    reason = required_text(reason, "reason", 500, "the reason for withdrawing this vote")
     if proposal.closed_at is not None or proposal.withdrawn_at is not None:
         raise Conflict("This vote has already closed or been withdrawn.")
     proposal.withdrawn_at = utcnow()
-    audit.record(actor, "proposal.withdraw", "proposal", proposal.id)
+    audit.record(actor, "proposal.withdraw", "proposal", proposal.id, reason=reason)
+    proposal.withdrawn_reason = reason
     db.session.execute(delete(Vote).where(Vote.proposal_id == proposal.id))
     if proposal.idea is not None:
         proposal.idea.stage = Stage.DISCUSSION

@@ -110,7 +110,7 @@ def vote(proposal_id: int):
 @bp.post("/proposals/<int:proposal_id>/withdraw")
 @login_required
 def withdraw(proposal_id: int):
-    proposal = services.withdraw_proposal(current_user, proposal_id)
+    proposal = services.withdraw_proposal(current_user, proposal_id, request.form.get("reason"))
     db.session.commit()
     flash("The proposal is withdrawn and its votes discarded.", "info")
     return redirect(proposal_url(proposal))

@@ -38,14 +38,16 @@ def test_create_admin_refuses_a_weak_password_and_a_taken_address(app):
 
 def test_granting_and_revoking_the_organiser_role(app):
     make_member(app)
-    assert run(app, "grant-organiser", "member@example.org").exit_code == 0
+    assert run(app, "grant-organiser", "member@example.org", "--reason", "Elected").exit_code == 0
     assert load_member(app, "member@example.org").role == Role.ORGANISER
-    assert run(app, "revoke-organiser", "member@example.org").exit_code == 0
+    assert (
+        run(app, "revoke-organiser", "member@example.org", "--reason", "Stood down").exit_code == 0
+    )
     assert load_member(app, "member@example.org").role == Role.MEMBER
 
 
 def test_granting_to_an_unknown_address_fails_clearly(app):
-    result = run(app, "grant-organiser", "ghost@example.org")
+    result = run(app, "grant-organiser", "ghost@example.org", "--reason", "x")
     assert result.exit_code != 0
     assert "No member has the email address" in result.output
 

@@ -104,3 +104,14 @@ def test_members_without_two_step_sign_in_go_straight_in(app):
     response = submit(app.test_client(), "/sign-in",
                       {"email": "member@example.org", "password": PASSWORD})  # fmt: skip
     assert response.headers["Location"] == "/"
+
+
+def test_a_code_is_accepted_only_once(app_factory):
+    app = app_factory(TOTP_REPLAY_PROTECTION=True)
+    make_member(app, email="org@example.org", role=Role.ORGANISER)
+    code = pyotp.TOTP(TOTP_SECRET).now()
+    first, second = app.test_client(), app.test_client()
+    password_step(first, "org@example.org")
+    assert enter_code(first, code).status_code == 302
+    password_step(second, "org@example.org")
+    assert enter_code(second, code).status_code == 400

@@ -42,8 +42,12 @@ def test_organiser_actions_are_recorded_with_who_what_and_when(app):
 
 def test_role_changes_from_the_command_line_are_recorded(app):
     make_member(app)
-    app.test_cli_runner().invoke(args=["coop", "grant-organiser", "member@example.org"])
-    app.test_cli_runner().invoke(args=["coop", "revoke-organiser", "member@example.org"])
+    app.test_cli_runner().invoke(
+        args=["coop", "grant-organiser", "member@example.org", "--reason", "Elected"]
+    )
+    app.test_cli_runner().invoke(
+        args=["coop", "revoke-organiser", "member@example.org", "--reason", "Stood down"]
+    )
     changes = [(e.details["previous"], e.details["new"]) for e in entries(app)]
     assert changes == [("member", "organiser"), ("organiser", "member")]
 
@@ -60,7 +64,7 @@ def test_the_database_refuses_to_change_or_delete_an_entry(app):
                 db.session.flush()
             db.session.rollback()
     assert len(entries(app)) == 1
-    assert entries(app)[0].reason == ""
+    assert entries(app)[0].reason == "Created with this role"
 
 
 def test_only_admins_read_the_log(app, admin_client):

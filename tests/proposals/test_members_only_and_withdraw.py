@@ -75,7 +75,8 @@ def idea_vote(app):
 
 
 def withdraw(client, proposal_id: int):
-    return submit(client, page_of(client, proposal_id), {}, f"/proposals/{proposal_id}/withdraw")
+    page = page_of(client, proposal_id)
+    return submit(client, page, {"reason": "Superseded"}, f"/proposals/{proposal_id}/withdraw")
 
 
 @pytest.mark.parametrize("email", [ORGANISER, ADMIN])
@@ -158,7 +159,7 @@ def test_an_idea_can_be_put_to_a_vote_again_after_a_withdrawn_one(app):
     with app.app_context():
         from coop.extensions import db
 
-        withdraw_proposal(db.session.merge(load_member(app, "org3@example.org")), first)
+        withdraw_proposal(db.session.merge(load_member(app, "org3@example.org")), first, "Redo")
         db.session.commit()
     second = make_proposal(app, "org3@example.org", question="Second try?", idea_id=idea_id)
     assert second != first
