@@ -19,7 +19,8 @@ def enter_code(client, code: str):
     return submit(client, "/sign-in/code", {"code": code})
 
 
-def test_an_organiser_without_two_step_sign_in_has_no_powers(app):
+def organiser_without_two_step(app):
+    """A signed-in organiser who has not set up two-step sign-in yet."""
     make_member(app, email="org@example.org", role=Role.ORGANISER)
     with app.app_context():
         member = db.session.merge(load_member(app, "org@example.org"))
@@ -27,6 +28,11 @@ def test_an_organiser_without_two_step_sign_in_has_no_powers(app):
         db.session.commit()
     client = app.test_client()
     sign_in(client, "org@example.org")
+    return client
+
+
+def test_an_organiser_without_two_step_sign_in_has_no_powers(app):
+    client = organiser_without_two_step(app)
     home = client.get("/").get_data(as_text=True)
     assert "powers are off until you" in home
     assert client.get("/moderation").status_code == 403
@@ -34,13 +40,7 @@ def test_an_organiser_without_two_step_sign_in_has_no_powers(app):
 
 
 def test_setting_up_two_step_sign_in_turns_the_powers_on(app):
-    make_member(app, email="org@example.org", role=Role.ORGANISER)
-    with app.app_context():
-        member = db.session.merge(load_member(app, "org@example.org"))
-        member.totp_secret = None
-        db.session.commit()
-    client = app.test_client()
-    sign_in(client, "org@example.org")
+    client = organiser_without_two_step(app)
     page = client.get("/account/two-step").get_data(as_text=True)
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
     wrong = submit(client, "/account/two-step", {"code": "000000"})
