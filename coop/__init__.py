@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     from coop.audit.views import bp as audit
     from coop.comments.views import bp as comments
     from coop.common_ground.views import bp as common_ground
+    from coop.digests.views import bp as digests
     from coop.ideas.topic_views import bp as topics
     from coop.ideas.views import bp as ideas
     from coop.moderation.views import bp as moderation
@@ -66,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from coop.privacy.views import bp as privacy
     from coop.proposals.views import bp as proposals
     from coop.site.views import bp as site
+    from coop.updates.views import bp as updates
 
     for blueprint in (
         site,
@@ -80,6 +82,8 @@ def register_blueprints(app: Flask) -> None:
         notifications,
         roles,
         common_ground,
+        updates,
+        digests,
     ):
         app.register_blueprint(blueprint)
 

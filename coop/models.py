@@ -5,12 +5,14 @@ from coop.accounts.second_factor import RecoveryCode
 from coop.audit.models import AuditEntry
 from coop.comments.models import Comment, CommentRevision
 from coop.common_ground.models import IdeaScore
+from coop.digests.models import Digest
 from coop.ideas.models import Idea, IdeaRevision, Reaction, Topic
 from coop.mail.models import OutboundEmail
 from coop.moderation.models import Appeal, ModerationAction, Report
 from coop.notifications.models import Notification
 from coop.privacy.models import ConsentRecord
 from coop.proposals.models import Proposal, Vote
+from coop.updates.models import Update
 
 __all__ = [
     "Appeal",
@@ -18,6 +20,7 @@ __all__ = [
     "Comment",
     "CommentRevision",
     "ConsentRecord",
+    "Digest",
     "Idea",
     "IdeaRevision",
     "IdeaScore",
@@ -30,5 +33,6 @@ __all__ = [
     "RecoveryCode",
     "Report",
     "Topic",
+    "Update",
     "Vote",
 ]

@@ -26,6 +26,7 @@ class Member(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("role IN ('member', 'organiser', 'admin')", name="role"),
         CheckConstraint("length(display_name) BETWEEN 1 AND 60", name="display_name_length"),
+        CheckConstraint("digest_frequency IN ('daily', 'weekly', 'none')", name="digest_frequency"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +49,7 @@ class Member(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None]  # a code is accepted once (RFC 6238, 5.2)
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    digest_frequency: Mapped[str] = mapped_column(String(8), default="weekly")
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"

@@ -1,0 +1,1 @@
+"""Organisers' updates: news posts in Markdown, public and included in the digests."""

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("updates", __name__)
