@@ -117,6 +117,7 @@ class Config:
     LIMIT_COMMENTS_NEWCOMER = env("LIMIT_COMMENTS_NEWCOMER", "1 per 30 seconds")
     LIMIT_REPORTS = env("LIMIT_REPORTS", "20 per day")
     LIMIT_REACTIONS = env("LIMIT_REACTIONS", "30 per minute")
+    LIMIT_UNSUBSCRIBE = env("LIMIT_UNSUBSCRIBE", "30 per minute")
 
     TOTP_REPLAY_PROTECTION = True
     # Moderation: newcomers' first contributions wait for review; reported items are held.
@@ -132,6 +133,13 @@ class Config:
     SMTP_PASSWORD = env("SMTP_PASSWORD")
     SMTP_SECURITY = env("SMTP_SECURITY", "starttls")  # starttls, ssl or none
     SMTP_TIMEOUT = env_int("SMTP_TIMEOUT", 20)
+    # A failed email is tried again after 2, 4, 8... minutes (at most 6 hours apart).
+    MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60)
+    # Digests: members per task, and how long a batch owns the digests it claimed before
+    # the retry sweep may take them over (it must outlast sending one batch).
+    DIGEST_BATCH_SIZE = env_int("DIGEST_BATCH_SIZE", 500)
+    DIGEST_LEASE_SECONDS = env_int("DIGEST_LEASE_SECONDS", 600)
 
     CELERY = (
         celery_settings(

@@ -20,6 +20,7 @@ TASK_MODULES = (
     "coop.accounts.tasks",
     "coop.proposals.tasks",
     "coop.common_ground.tasks",
+    "coop.digests.tasks",
 )
 BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "coop.mail.sweep_outbox", "schedule": crontab(minute="*")},
@@ -39,8 +40,9 @@ def celery_init_app(app: Flask) -> Celery:
             Path(folders[key]).mkdir(parents=True, exist_ok=True)
 
     from coop.common_ground.tasks import beat_schedule as common_ground_schedule
+    from coop.digests.tasks import BEAT_SCHEDULE as DIGEST_SCHEDULE
 
-    schedule = {**BEAT_SCHEDULE, **common_ground_schedule(app.config)}  # every 15 min default
+    schedule = {**BEAT_SCHEDULE, **DIGEST_SCHEDULE, **common_ground_schedule(app.config)}
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.config_from_object({"beat_schedule": schedule, **app.config["CELERY"]})
     celery.set_default()

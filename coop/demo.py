@@ -1,5 +1,5 @@
-"""Demo data for `make run`: accounts, topics, ideas, comments, an open vote and a result.
-Never loaded in production."""
+"""Demo data for `make run`: accounts, topics, ideas, comments, an open vote, a result and
+organisers' updates. Never loaded in production."""
 
 from datetime import timedelta
 
@@ -13,6 +13,7 @@ from coop.extensions import db, utcnow
 from coop.ideas.services import create_topic, react, submit_idea
 from coop.proposals.models import Proposal
 from coop.proposals.services import cast_vote, close_proposal, create_proposal
+from coop.updates.services import publish_update
 
 DEMO_PASSWORD = "demo-coop-password"  # noqa: S105 - printed in the README, development only
 # The demo organiser's and admin's authenticator key (README says how to get a code).
@@ -66,6 +67,35 @@ IDEAS = [
     ),
 ]
 
+# (days ago, title, body), oldest first.
+UPDATES = [
+    (
+        12,
+        "Welcome to the members' platform",
+        "This is where members propose ideas, discuss them and vote on what the "
+        "co-operative does.\n\n"
+        "- **Ideas**: anyone who has joined can share one, and support or oppose others.\n"
+        "- **Votes**: when an idea has been discussed, organisers put it to every member.\n"
+        "- **Updates**: news from the organisers, here and in your digest emails.\n\n"
+        "One member, one vote, and nobody can see how anyone voted.",
+    ),
+    (
+        5,
+        "Dates for the first members' assembly",
+        "The first members' assembly will be held online on the last Saturday of next "
+        "month, from 10am to 1pm. Every member can attend and speak.\n\n"
+        "Members can suggest agenda items until two weeks before. The agenda and the "
+        "papers will be published here.",
+    ),
+    (
+        1,
+        "Result of the vote on publishing council spending",
+        "Voting on publishing every council spending decision over £500 has closed. "
+        "The full result, with turnout, is on the [votes page](/proposals).\n\n"
+        "Thank you to every member who took part.",
+    ),
+]
+
 
 def load_demo_data() -> bool:
     if db.session.scalar(select(func.count()).select_from(Member)):
@@ -93,6 +123,7 @@ def load_demo_data() -> bool:
     add_comment(member, ideas[0], "Agreed. Who would manage them?", parent_id=first.id)
     add_comment(supporters[2], ideas[1], "This would help my daughter get to college.")
     _votes(organiser, ideas, [member, *supporters])
+    _updates(organiser)
     return True
 
 
@@ -118,3 +149,10 @@ def _votes(organiser: Member, ideas, voters: list[Member]) -> None:
     )
     db.session.commit()
     close_proposal(closed.id, now)
+
+
+def _updates(organiser: Member) -> None:
+    now = utcnow()
+    for days_ago, title, body in UPDATES:
+        post = publish_update(organiser, title, body)
+        post.published_at = now - timedelta(days=days_ago)  # as if published over weeks

@@ -1,7 +1,9 @@
 """Helpers shared by the tests: forms with their CSRF token, members, the outbox, SMTP."""
 
+import asyncio
 import re
 import socket
+import threading
 import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -135,8 +137,16 @@ class Outbox:
 
 
 class _Collector:
+    """Keeps what it accepts. Faults on demand: `refusing` answers every message with a
+    temporary error; `hold_after` makes the message after that many wait (the client hangs
+    in the middle of sending) until `release` is set, then refuses it."""
+
     def __init__(self):
         self.messages: list[EmailMessage] = []
+        self.refusing = False
+        self.hold_after: int | None = None
+        self.holding = threading.Event()
+        self.release = threading.Event()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("refused"):
@@ -145,6 +155,13 @@ class _Collector:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refusing:
+            return "451 4.3.0 Try again later"
+        if self.hold_after is not None and len(self.messages) >= self.hold_after:
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.02)
+            return "451 4.3.0 Try again later"
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from coop.accounts.models import Member, Role
+from coop.digests.models import Digest
 from coop.extensions import db, utcnow
 from coop.ideas.models import Idea
 from coop.moderation import appeals
@@ -44,11 +45,16 @@ ACCESS = {
     "topics.archive": ORGANISER, "moderation.queue": ORGANISER, "moderation.item": ORGANISER,
     "moderation.decide": ORGANISER, "common_ground.recompute": ORGANISER,
     "audit.index": ADMIN, "audit.export": ADMIN, "roles.index": ADMIN,
+    "digests.unsubscribe": PUBLIC, "digests.preference": SIGNED_IN,
+    "digests.report": ADMIN, "digests.retry": ADMIN,
+    "updates.index": PUBLIC, "updates.show": PUBLIC,
+    "updates.new": ORGANISER, "updates.edit": ORGANISER, "updates.delete": ORGANISER,
 }  # fmt: skip
 
 
 def sample_data(app) -> dict:
-    """An idea, comment, proposal, topic, moderation action and appeal by other people."""
+    """An idea, comment, proposal, topic, moderation action, appeal and organisers' update by
+    other people."""
     make_member(app, email="author@example.org", name="Author")
     make_member(app, email="boss@example.org", name="Boss", role=Role.ORGANISER)
     topic_id = make_topic(app, "Sample topic")
@@ -57,6 +63,7 @@ def sample_data(app) -> dict:
     with app.app_context():
         from coop.comments.services import add_comment
         from coop.moderation.services import act
+        from coop.updates.services import publish_update
 
         author = db.session.scalar(select(Member).where(Member.email == "author@example.org"))
         boss = db.session.scalar(select(Member).where(Member.email == "boss@example.org"))
@@ -66,12 +73,18 @@ def sample_data(app) -> dict:
         with app.test_request_context():
             action = act(boss, "hide", "comment", hidden.id, "Sample", category="other")
         appeal = appeals.appeal(author, action.id, "Please look again")
+        # The idea's title, so that the `slug` both pages share opens each without a redirect.
+        update = publish_update(boss, db.session.get(Idea, idea_id).title, "Sample news")
+        digest = Digest(member_id=author.id, frequency="weekly", period_start=utcnow(),
+                        covers_from=utcnow(), status="failed")  # fmt: skip
+        db.session.add(digest)
         db.session.commit()
         return {
             "idea_id": idea_id, "slug": db.session.get(Idea, idea_id).slug,
             "comment_id": comment.id, "proposal_id": proposal_id, "topic_id": topic_id,
             "action_id": db.session.get(ModerationAction, action.id).id,
-            "appeal_id": appeal.id, "target_type": "idea", "target_id": idea_id,
+            "appeal_id": appeal.id, "update_id": update.id, "digest_id": digest.id,
+            "target_type": "idea", "target_id": idea_id,
             "action": "archive", "kind": "join", "token": "not-a-real-token",
             "filename": "coop.css",
         }  # fmt: skip

@@ -17,6 +17,7 @@ class DigestStatus(StrEnum):
     PENDING = "pending"  # content found, not sent yet (or waiting for a retry)
     SENT = "sent"
     EMPTY = "empty"  # nothing new for this member: no email
+    SKIPPED = "skipped"  # the member unsubscribed or left before it went out
     FAILED = "failed"  # gave up after the last attempt; shown to admins
 
 
@@ -31,7 +32,9 @@ class Digest(db.Model):
     __table_args__ = (
         UniqueConstraint("member_id", "frequency", "period_start", name="uq_digests_period"),
         CheckConstraint("frequency IN ('daily', 'weekly')", name="frequency"),
-        CheckConstraint("status IN ('pending', 'sent', 'empty', 'failed')", name="status"),
+        CheckConstraint(
+            "status IN ('pending', 'sent', 'empty', 'skipped', 'failed')", name="status"
+        ),
         Index("ix_digests_due", "status", "next_attempt_at"),
         Index("ix_digests_period_status", "frequency", "period_start", "status"),
     )

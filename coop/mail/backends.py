@@ -1,35 +1,63 @@
-"""Where email goes: .eml files in instance/outbox/ (embedded default) or an SMTP server."""
+"""Where email goes: .eml files in instance/outbox/ (embedded default) or an SMTP server.
+
+`open_mailer()` keeps one SMTP connection for many messages (a digest batch); a single
+email opens and closes its own with `send_message`."""
 
 import logging
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Protocol
 
 from flask import current_app
 
 log = logging.getLogger(__name__)
 
 
+class Mailer(Protocol):
+    def send(self, message: EmailMessage, name: str) -> None: ...
+
+
 def send_message(message: EmailMessage, outbox_id: int) -> None:
+    with open_mailer() as mailer:
+        mailer.send(message, f"{outbox_id:08d}")
+
+
+@contextmanager
+def open_mailer() -> Iterator[Mailer]:
     backend = current_app.config["MAIL_BACKEND"]
     if backend == "file":
-        _write_file(message, outbox_id)
+        yield _FileMailer(Path(current_app.config["MAIL_OUTBOX_DIR"]))
     elif backend == "smtp":
-        _send_smtp(message)
+        with _smtp_client() as client:
+            yield _SmtpMailer(client)
     else:
         raise RuntimeError(f"unknown MAIL_BACKEND {backend!r}")
 
 
-def _write_file(message: EmailMessage, outbox_id: int) -> None:
-    folder = Path(current_app.config["MAIL_OUTBOX_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{outbox_id:08d}.eml"
-    path.write_bytes(bytes(message))
-    log.info("email to %s, %r, written to %s", message["To"], message["Subject"], path)
+class _FileMailer:
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+
+    def send(self, message: EmailMessage, name: str) -> None:
+        path = self.folder / f"{name}.eml"
+        path.write_bytes(bytes(message))
+        log.info("email %r written to %s", message["Subject"], path)
 
 
-def _send_smtp(message: EmailMessage) -> None:
+class _SmtpMailer:
+    def __init__(self, client: smtplib.SMTP) -> None:
+        self.client = client
+
+    def send(self, message: EmailMessage, name: str) -> None:
+        self.client.send_message(message)
+
+
+def _smtp_client() -> smtplib.SMTP:
     config = current_app.config
     security = config["SMTP_SECURITY"]
     host, port, timeout = config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_TIMEOUT"]
@@ -37,9 +65,12 @@ def _send_smtp(message: EmailMessage) -> None:
         client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
     else:
         client = smtplib.SMTP(host, port, timeout=timeout)
-    with client:
+    try:
         if security == "starttls":
             client.starttls(context=ssl.create_default_context())
         if config["SMTP_USERNAME"]:
             client.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
-        client.send_message(message)
+    except Exception:
+        client.close()
+        raise
+    return client

@@ -2,7 +2,7 @@
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -15,8 +15,6 @@ from coop.mail.models import OutboundEmail
 from coop.web import absolute_url  # noqa: F401 - used by callers that build emails
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 8
-RETRY_BASE = timedelta(minutes=1)
 RETRY_MAX = timedelta(hours=6)
 
 
@@ -35,17 +33,45 @@ def queue_email(
 
 
 def build_message(email: OutboundEmail) -> EmailMessage:
+    return compose(
+        email.to_address, email.subject, email.body_text, email.body_html, email.created_at,
+        make_msgid(idstring=f"coop-{email.id}"),
+    )  # fmt: skip
+
+
+def compose(
+    to_address: str,
+    subject: str,
+    body_text: str,
+    body_html: str | None,
+    date: datetime,
+    message_id: str,
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    """A plain-text email, with an HTML alternative when there is one."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = email.to_address
-    message["Subject"] = email.subject
-    message["Date"] = format_datetime(email.created_at)
-    message["Message-ID"] = make_msgid(idstring=f"coop-{email.id}")
+    message["To"] = to_address
+    message["Subject"] = subject
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(email.body_text)
-    if email.body_html:
-        message.add_alternative(email.body_html, subtype="html")
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body_text)
+    if body_html:
+        message.add_alternative(body_html, subtype="html")
     return message
+
+
+def max_attempts() -> int:
+    return current_app.config["MAIL_MAX_ATTEMPTS"]
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff after a failed attempt: 2, 4, 8 minutes... up to six hours."""
+    base = timedelta(seconds=current_app.config["MAIL_RETRY_BASE_SECONDS"])
+    return min(base * 2**attempts, RETRY_MAX)
 
 
 def deliver(email_id: int) -> bool:
@@ -62,7 +88,7 @@ def deliver(email_id: int) -> bool:
         send_message(build_message(email), email.id)
     except Exception as error:
         permanent = isinstance(error, smtplib.SMTPRecipientsRefused)
-        _record_failure(email, error, give_up=permanent or email.attempts >= MAX_ATTEMPTS)
+        _record_failure(email, error, give_up=permanent or email.attempts >= max_attempts())
         db.session.commit()
         return False
     email.sent_at = utcnow()
@@ -79,7 +105,7 @@ def _record_failure(email: OutboundEmail, error: Exception, give_up: bool) -> No
         email.failed_at = utcnow()
         _forget_body(email)
     else:
-        email.next_attempt_at = utcnow() + min(RETRY_BASE * 2**email.attempts, RETRY_MAX)
+        email.next_attempt_at = utcnow() + retry_delay(email.attempts)
 
 
 def _forget_body(email: OutboundEmail) -> None:

@@ -5,9 +5,11 @@ from coop.extensions import csrf, limiter, utcnow
 from coop.ideas.queries import IdeaFilters, list_ideas
 from coop.proposals.queries import proposal_lists
 from coop.site.health import check_database, check_redis
+from coop.updates.services import latest_updates
 
 bp = Blueprint("site", __name__)
 HOME_IDEAS = 5
+HOME_UPDATES = 3
 
 
 @bp.get("/")
@@ -17,6 +19,7 @@ def home():
         "site/home.html",
         ideas=common_ground.items,
         votes=proposal_lists(current_user),
+        updates=latest_updates(HOME_UPDATES),
         now=utcnow(),
     )
 

@@ -32,7 +32,7 @@ def upgrade():
     sa.Column('failed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.CheckConstraint("frequency IN ('daily', 'weekly')", name=op.f('ck_digests_frequency')),
-    sa.CheckConstraint("status IN ('pending', 'sent', 'empty', 'failed')", name=op.f('ck_digests_status')),
+    sa.CheckConstraint("status IN ('pending', 'sent', 'empty', 'skipped', 'failed')", name=op.f('ck_digests_status')),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_digests_member_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_digests')),
     sa.UniqueConstraint('member_id', 'frequency', 'period_start', name='uq_digests_period')

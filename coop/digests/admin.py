@@ -1,0 +1,80 @@
+"""What admins see of digests: counts per period and the digests that failed, never their
+content (which would tell who has voted)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from coop.accounts.models import Member
+from coop.accounts.permissions import require_admin
+from coop.audit.services import record
+from coop.digests.models import Digest, DigestStatus
+from coop.errors import Conflict, NotFound
+from coop.extensions import db, utcnow
+
+RECENT_PERIODS = 10
+FAILED_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class PeriodSummary:
+    frequency: str
+    period_start: datetime
+    counts: dict[str, int]
+
+
+def recent_periods(actor: Member) -> list[PeriodSummary]:
+    require_admin(actor)
+    periods = (
+        select(Digest.frequency, Digest.period_start)
+        .group_by(Digest.frequency, Digest.period_start)
+        .order_by(Digest.period_start.desc(), Digest.frequency)
+        .limit(RECENT_PERIODS)
+        .subquery()
+    )
+    query = (
+        select(Digest.frequency, Digest.period_start, Digest.status, func.count())
+        .join(
+            periods,
+            (Digest.frequency == periods.c.frequency)
+            & (Digest.period_start == periods.c.period_start),
+        )
+        .group_by(Digest.frequency, Digest.period_start, Digest.status)
+    )
+    summaries: dict[tuple, dict[str, int]] = {}
+    for frequency, start, status, count in db.session.execute(query):
+        summaries.setdefault((frequency, start), {})[status] = count
+    return [
+        PeriodSummary(frequency, start, counts)
+        for (frequency, start), counts in sorted(
+            summaries.items(), key=lambda i: i[0][1], reverse=True
+        )
+    ]
+
+
+def failed_digests(actor: Member) -> list[tuple[Digest, Member]]:
+    require_admin(actor)
+    query = (
+        select(Digest, Member)
+        .join(Member, Member.id == Digest.member_id)
+        .where(Digest.status == DigestStatus.FAILED)
+        .order_by(Digest.failed_at.desc())
+        .limit(FAILED_SHOWN)
+    )
+    return [(digest, member) for digest, member in db.session.execute(query)]
+
+
+def retry_failed(actor: Member, digest_id: int) -> Digest:
+    require_admin(actor)
+    digest = db.session.get(Digest, digest_id)
+    if digest is None:
+        raise NotFound("No such digest.")
+    if digest.status != DigestStatus.FAILED:
+        raise Conflict("Only a failed digest can be tried again.")
+    digest.status = DigestStatus.PENDING
+    digest.attempts = 0
+    digest.failed_at = None
+    digest.next_attempt_at = utcnow()
+    record(actor, "digest.retry", "digest", digest.id)
+    return digest
