@@ -105,5 +105,6 @@ def register_hooks(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from coop.accounts.cli import coop_cli
+    from coop.digests import cli  # noqa: F401 - adds its command to the coop group
 
     app.cli.add_command(coop_cli)

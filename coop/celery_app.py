@@ -25,6 +25,10 @@ TASK_MODULES = (
 BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "coop.mail.sweep_outbox", "schedule": crontab(minute="*")},
     "close-due-proposals": {"task": "coop.proposals.close_due", "schedule": crontab(minute="*")},
+    "forget-old-emails": {
+        "task": "coop.mail.forget_old_emails",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 from flask import current_app
-from sqlalchemy import exists, func, select, text, update
+from sqlalchemy import delete, exists, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from coop.accounts.models import Member
@@ -31,6 +31,7 @@ from coop.mail.backends import open_mailer
 from coop.mail.services import max_attempts, retry_delay
 
 log = logging.getLogger(__name__)
+KEPT_FOR = timedelta(days=180)
 
 
 def _eligible(frequency: str, start: datetime):
@@ -267,3 +268,7 @@ def _resend(frequency: str, start: datetime, rows: list, now: datetime) -> int:
     db.session.expunge_all()
     db.session.commit()
     return _deliver(work)
+
+
+def forget_old_digests(before: datetime) -> int:
+    return db.session.execute(delete(Digest).where(Digest.period_start < before)).rowcount

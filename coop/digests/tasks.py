@@ -27,6 +27,10 @@ BEAT_SCHEDULE = {
     },
     "digest-catch-up": {"task": "coop.digests.catch_up", "schedule": crontab(minute="*/10")},
     "digest-retries": {"task": "coop.digests.retry_due", "schedule": crontab(minute="*")},
+    "digest-housekeeping": {
+        "task": "coop.digests.housekeeping",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 
@@ -62,3 +66,11 @@ def catch_up() -> int:
         if now - start < CATCH_UP_WINDOW:
             batches += plan(frequency.value, start.isoformat())
     return batches
+
+
+@shared_task(name="coop.digests.housekeeping")
+def housekeeping() -> int:
+    """Forget digest records once they are no use to anyone (admins look at recent ones)."""
+    removed = services.forget_old_digests(utcnow() - services.KEPT_FOR)
+    db.session.commit()
+    return removed

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 
 from coop.celery_app import enqueue_after_commit
 from coop.extensions import db, utcnow
@@ -16,6 +16,7 @@ from coop.web import absolute_url  # noqa: F401 - used by callers that build ema
 
 log = logging.getLogger(__name__)
 RETRY_MAX = timedelta(hours=6)
+KEPT_FOR = timedelta(days=30)
 
 
 def queue_email(
@@ -126,3 +127,8 @@ def due_email_ids(limit: int = 500) -> list[int]:
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+def forget_finished_emails(before: datetime) -> int:
+    finished = or_(OutboundEmail.sent_at < before, OutboundEmail.failed_at < before)
+    return db.session.execute(delete(OutboundEmail).where(finished)).rowcount

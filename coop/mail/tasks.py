@@ -1,8 +1,8 @@
 from celery import shared_task
 
 from coop.celery_app import enqueue
-from coop.extensions import db
-from coop.mail.services import deliver, due_email_ids
+from coop.extensions import db, utcnow
+from coop.mail.services import KEPT_FOR, deliver, due_email_ids, forget_finished_emails
 
 
 @shared_task(name="coop.mail.deliver_email")
@@ -18,3 +18,11 @@ def sweep_outbox() -> int:
     for email_id in ids:
         enqueue("coop.mail.deliver_email", email_id)
     return len(ids)
+
+
+@shared_task(name="coop.mail.forget_old_emails")
+def forget_old_emails() -> int:
+    """Sent and failed emails (their bodies already cleared) are kept a month for support."""
+    removed = forget_finished_emails(utcnow() - KEPT_FOR)
+    db.session.commit()
+    return removed

@@ -1,8 +1,6 @@
 """Organisers' updates: publish, edit and delete news posts, each audited; read them for the
 public pages and the digests. Callers commit."""
 
-from datetime import datetime
-
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
@@ -37,14 +35,6 @@ def list_updates(page: int, per_page: int = PER_PAGE) -> Pagination:
 
 def latest_updates(limit: int) -> list[Update]:
     return list(db.session.scalars(select(Update).order_by(*_newest_first).limit(limit)))
-
-
-def updates_since(moment: datetime, limit: int = 20) -> list[Update]:
-    """Updates published after `moment` (not at it), newest first, at most `limit`."""
-    statement = (
-        select(Update).where(Update.published_at > moment).order_by(*_newest_first).limit(limit)
-    )
-    return list(db.session.scalars(statement))
 
 
 def _checked(title: str | None, body: str | None) -> tuple[str, str]:

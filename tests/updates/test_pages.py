@@ -8,7 +8,7 @@ import pytest
 
 from coop.extensions import utcnow
 from coop.uktime import iso, uk_date, uk_datetime
-from coop.updates.services import PER_PAGE, updates_since
+from coop.updates.services import PER_PAGE
 from tests.support import submit
 from tests.updates.helpers import load_update, make_update, make_updates, organiser_client, text_of
 
@@ -104,17 +104,3 @@ def test_the_home_page_shows_the_latest_three_updates_and_the_nav_links_to_all(
     assert "Update number 1" not in page
     assert '<a href="/updates">All updates from the organisers</a>' in page
     assert '<li><a href="/updates">Updates</a></li>' in page
-
-
-def test_the_digest_reads_updates_published_since_a_moment_newest_first(app, organiser):
-    now = utcnow()
-    ids = [
-        make_update(app, f"Update {n}", "Text.", published_at=now - timedelta(days=n))
-        for n in range(5)
-    ]
-    with app.app_context():
-        since_three_days = updates_since(now - timedelta(days=3))
-        assert [u.id for u in since_three_days] == ids[:3]  # not the one at exactly 3 days
-        assert [u.id for u in updates_since(now - timedelta(days=10), limit=2)] == ids[:2]
-        assert updates_since(now) == []
-        assert since_three_days[0].author.display_name == "Olu Organiser"
