@@ -3,7 +3,7 @@
 Creates a throwaway PostgreSQL database, migrates it, writes 100,000 members, 20,000 ideas
 and 1,000,000 reactions in bulk (INSERT ... SELECT from generate_series, binary COPY),
 then times loading the reactions and scoring them, and a whole run as the Celery task does
-it (load, score, store). Writes bench/results.md and drops the database.
+it (load, score, store). Writes bench/common_ground.md and drops the database.
 
     make bench        # or: .venv/bin/python -m bench.common_ground [--members N ...]
 
@@ -19,18 +19,14 @@ from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from coop import create_app
+from bench.database import copy_rows_like, throwaway_app
 from coop.accounts.models import Member
 from coop.common_ground import scorer, services
 from coop.extensions import db, utcnow
 from coop.ideas.models import Idea, Topic
 
-ADMIN_URL = os.environ.get(
-    "COOP_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-RESULTS = Path(__file__).with_name("results.md")
+RESULTS = Path(__file__).with_name("common_ground.md")
 LIMIT_SECONDS = 30.0
 SEED = 2026
 BRIDGING_SHARE = 0.05  # of ideas, supported on both sides
@@ -46,25 +42,11 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
 
-    name = f"coop_bench_{os.getpid()}"
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    try:
-        app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
-        with app.app_context():
-            upgrade()
-            truth = generate(args.members, args.ideas, args.reactions)
-            timings, summary = measure()
-            truth["found"] = statuses_of(truth["bridging"])
-            db.session.remove()
-            db.engine.dispose()
-        report(args, timings, summary, truth)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_app():
+        truth = generate(args.members, args.ideas, args.reactions)
+        timings, summary = measure()
+        truth["found"] = statuses_of(truth["bridging"])
+    report(args, timings, summary, truth)
 
 
 def generate(n_members: int, n_ideas: int, n_reactions: int) -> dict:
@@ -130,27 +112,6 @@ def generate(n_members: int, n_ideas: int, n_reactions: int) -> dict:
         "reactions": len(pairs),
         "seconds": time.perf_counter() - started,
     }
-
-
-def copy_rows_like(template: db.Model, count: int, overrides: dict[str, str]) -> np.ndarray:
-    """`count` copies of `template` (so every column default applies, whatever columns the
-    table has) with SQL expressions of g = 1..count for some columns; returns their ids."""
-    db.session.add(template)
-    db.session.flush()
-    table = template.__table__
-    columns = [column.name for column in table.columns if column.name != "id"]
-    chosen = [overrides.get(column, f"t.{column}") for column in columns]
-    db.session.execute(
-        sa.text(
-            f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608 - our own names
-            f"SELECT {', '.join(chosen)} FROM generate_series(1, :count) AS g, "
-            f"{table.name} AS t WHERE t.id = :template"
-        ),
-        {"count": count, "template": template.id},
-    )
-    db.session.execute(table.delete().where(table.c.id == template.id))
-    ids = db.session.scalars(sa.select(table.c.id).order_by(table.c.id)).all()
-    return np.array(ids, dtype=np.int64)
 
 
 def copy_reactions(members: np.ndarray, ideas: np.ndarray, values: np.ndarray) -> None:

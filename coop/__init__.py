@@ -64,6 +64,8 @@ def register_blueprints(app: Flask) -> None:
     from coop.ideas.views import bp as ideas
     from coop.moderation.views import bp as moderation
     from coop.notifications.views import bp as notifications
+    from coop.privacy.deletion_views import bp as account_deletion
+    from coop.privacy.export_views import bp as data_export
     from coop.privacy.views import bp as privacy
     from coop.proposals.views import bp as proposals
     from coop.site.views import bp as site
@@ -84,6 +86,8 @@ def register_blueprints(app: Flask) -> None:
         common_ground,
         updates,
         digests,
+        data_export,
+        account_deletion,
     ):
         app.register_blueprint(blueprint)
 

@@ -10,8 +10,8 @@ from coop.ideas.models import Idea, IdeaRevision, Reaction, Topic
 from coop.mail.models import OutboundEmail
 from coop.moderation.models import Appeal, ModerationAction, Report
 from coop.notifications.models import Notification
-from coop.privacy.models import ConsentRecord
-from coop.proposals.models import Proposal, Vote
+from coop.privacy.models import ConsentRecord, DataExport
+from coop.proposals.models import Proposal, Vote, VoteParticipation
 from coop.updates.models import Update
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "Comment",
     "CommentRevision",
     "ConsentRecord",
+    "DataExport",
     "Digest",
     "Idea",
     "IdeaRevision",
@@ -35,4 +36,5 @@ __all__ = [
     "Topic",
     "Update",
     "Vote",
+    "VoteParticipation",
 ]

@@ -15,6 +15,7 @@ class ConsentKind(StrEnum):
     PRIVACY_NOTICE = "privacy_notice"
     POLITICAL_OPINIONS = "political_opinions"
     EMAIL_UPDATES = "email_updates"
+    DIGEST_EMAILS = "digest_emails"
 
 
 class ConsentRecord(db.Model):
@@ -23,7 +24,8 @@ class ConsentRecord(db.Model):
     __tablename__ = "consent_records"
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('privacy_notice', 'political_opinions', 'email_updates')", name="kind"
+            "kind IN ('privacy_notice', 'political_opinions', 'email_updates', 'digest_emails')",
+            name="kind",
         ),
     )
 
@@ -35,3 +37,27 @@ class ConsentRecord(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     member: Mapped["Member"] = relationship()
+
+
+class ExportStatus(StrEnum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class DataExport(db.Model):
+    """A member's request for a copy of their data, and the archive built for it. The
+    archive is downloadable by that member only, for 7 days, then deleted."""
+
+    __tablename__ = "data_exports"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'ready', 'failed')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # in the download link
+    status: Mapped[str] = mapped_column(String(8), default=ExportStatus.PENDING)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    file_name: Mapped[str | None] = mapped_column(String(100))
+    size_bytes: Mapped[int | None]

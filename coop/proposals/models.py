@@ -122,6 +122,24 @@ class Vote(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    # Emptied when the member deletes their account: the ballot still counts, anonymously.
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
     choice: Mapped[str] = mapped_column(String(8))
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VoteParticipation(db.Model):
+    """Who took part in a closed vote (for turnout and the member's own record), written when
+    the vote closes and its ballots are deleted. No choice, no time, and rows written in
+    member order, not voting order: nothing here can be matched to how anyone voted."""
+
+    __tablename__ = "vote_participations"
+
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

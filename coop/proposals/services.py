@@ -3,7 +3,7 @@ commit, except close_proposal, which is its own unit of work (scheduled task or 
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.models import Member
@@ -14,7 +14,16 @@ from coop.extensions import db, utcnow
 from coop.ideas.models import Idea, Stage
 from coop.ideas.services import get_idea, make_slug
 from coop.markdown import render_markdown
-from coop.proposals.models import BODY_MAX, QUESTION_MAX, Choice, Proposal, Rule, Visibility, Vote
+from coop.proposals.models import (
+    BODY_MAX,
+    QUESTION_MAX,
+    Choice,
+    Proposal,
+    Rule,
+    Visibility,
+    Vote,
+    VoteParticipation,
+)
 from coop.proposals.rules import decide
 from coop.validation import optional_text, required_text
 
@@ -207,9 +216,21 @@ def close_proposal(proposal_id: int, now: datetime | None = None) -> bool:
     proposal.outcome = "carried" if result.carried else "not_carried"
     if proposal.idea is not None:
         proposal.idea.stage = Stage.CARRIED if result.carried else Stage.NOT_CARRIED
-    db.session.execute(delete(Vote).where(Vote.proposal_id == proposal_id))
+    _forget_ballots(proposal_id)
     db.session.commit()
     return True
+
+
+def _forget_ballots(proposal_id: int) -> None:
+    """Keep who took part, in member order and without time or choice; delete the ballots.
+    After this, no table ties a member to how they voted."""
+    voters = (
+        select(Vote.proposal_id, Vote.member_id)
+        .where(Vote.proposal_id == proposal_id, Vote.member_id.is_not(None))
+        .order_by(Vote.member_id)
+    )
+    db.session.execute(insert(VoteParticipation).from_select(["proposal_id", "member_id"], voters))
+    db.session.execute(delete(Vote).where(Vote.proposal_id == proposal_id))
 
 
 def due_proposal_ids(now: datetime | None = None) -> list[int]:

@@ -110,3 +110,31 @@ def test_after_closing_no_page_shows_anyones_vote(app, open_vote):
         listing = client.get("/proposals").get_data(as_text=True)
         assert "2 for, 1 against, 1 abstaining" in listing
         assert "You voted" not in listing
+
+
+def test_after_closing_no_table_ties_a_member_to_how_they_voted(app, open_vote):
+    """Who voted is kept (turnout, the member's own record); how is not. Participation rows
+    carry no choice and no time, and are stored in member order, not voting order."""
+    from sqlalchemy import select, text
+
+    from coop.extensions import db
+    from coop.proposals.models import VoteParticipation
+
+    proposal_id, _member = open_vote
+    with app.app_context():
+        voting_order = list(
+            db.session.scalars(select(Vote.member_id).order_by(Vote.cast_at, Vote.id))
+        )
+    end_voting(app, proposal_id)
+    close_due(app)
+
+    with app.app_context():
+        for table in db.metadata.sorted_tables:  # no ballot is left anywhere
+            if "choice" in table.columns:
+                assert db.session.execute(select(table)).first() is None, table.name
+        assert set(VoteParticipation.__table__.columns.keys()) == {"proposal_id", "member_id"}
+        stored_order = list(
+            db.session.scalars(text("SELECT member_id FROM vote_participations"))
+        )  # physical order, as someone reading the raw table would see it
+    assert sorted(stored_order) == sorted(voting_order)
+    assert stored_order == sorted(voting_order) != voting_order

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("account_deletion", __name__)

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("data_export", __name__)
