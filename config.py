@@ -96,7 +96,7 @@ class Config:
 
     VERIFY_TOKEN_HOURS = 48
     RESET_TOKEN_MINUTES = 60
-    PRIVACY_NOTICE_VERSION = "2026-11-27"
+    PRIVACY_NOTICE_VERSION = "2026-11-27.2"
 
     # Rate limits (Flask-Limiter notation); storage in Redis when REDIS_URL is set.
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")

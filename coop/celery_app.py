@@ -21,6 +21,8 @@ TASK_MODULES = (
     "coop.proposals.tasks",
     "coop.common_ground.tasks",
     "coop.digests.tasks",
+    "coop.privacy.tasks",
+    "coop.privacy.deletion_tasks",
 )
 BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "coop.mail.sweep_outbox", "schedule": crontab(minute="*")},
@@ -28,6 +30,14 @@ BEAT_SCHEDULE = {
     "forget-old-emails": {
         "task": "coop.mail.forget_old_emails",
         "schedule": crontab(hour=3, minute=15),
+    },
+    "purge-unverified-accounts": {
+        "task": "coop.privacy.purge_unverified",
+        "schedule": crontab(hour=3, minute=45),
+    },
+    "purge-data-exports": {
+        "task": "coop.privacy.purge_exports",
+        "schedule": crontab(minute="*/15"),  # soon after a held ballot is counted
     },
 }
 

@@ -49,6 +49,9 @@ ACCESS = {
     "digests.report": ADMIN, "digests.retry": ADMIN,
     "updates.index": PUBLIC, "updates.show": PUBLIC,
     "updates.new": ORGANISER, "updates.edit": ORGANISER, "updates.delete": ORGANISER,
+    "account_deletion.delete": SIGNED_IN, "account_deletion.deleted": PUBLIC,
+    "data_export.request_export": SIGNED_IN, "data_export.download": SIGNED_IN,
+    "privacy.accept": SIGNED_IN, "privacy.consents": SIGNED_IN,
 }  # fmt: skip
 
 

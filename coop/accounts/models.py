@@ -2,6 +2,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -67,10 +68,15 @@ class Member(UserMixin, db.Model):
         return self.banned_at is not None
 
     @property
+    def accepted_current_notice(self) -> bool:
+        return self.privacy_notice_version == current_app.config["PRIVACY_NOTICE_VERSION"]
+
+    @property
     def can_contribute(self) -> bool:
         return (
             self.is_verified
             and self.political_opinions_consent
+            and self.accepted_current_notice
             and not self.is_suspended
             and not self.is_banned
         )

@@ -12,6 +12,8 @@ def require_contributor(actor: Member | None) -> Member:
         raise NotAllowed("Please confirm your email address before taking part.")
     if not actor.political_opinions_consent:
         raise NotAllowed("Taking part needs your consent to keep the views you express.")
+    if not actor.accepted_current_notice:
+        raise NotAllowed("Our privacy notice has changed: please read and accept it first.")
     if actor.is_banned:
         raise NotAllowed("This account is banned.")
     if actor.is_suspended:

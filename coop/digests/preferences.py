@@ -5,6 +5,7 @@ from coop.digests.emails import UNSUBSCRIBE_PURPOSE
 from coop.digests.models import Frequency
 from coop.errors import Invalid
 from coop.extensions import db
+from coop.privacy.services import record_digest_choice
 from coop.security import read_token
 
 # RFC 8058 links must keep working long after the email was sent.
@@ -15,6 +16,7 @@ def set_frequency(member: Member, frequency: str) -> None:
     if frequency not in set(Frequency):
         raise Invalid("Choose daily, weekly or no digest.", "digest_frequency")
     member.digest_frequency = frequency
+    record_digest_choice(member, frequency)
 
 
 def member_from_unsubscribe_token(token: str) -> Member | None:
@@ -30,4 +32,5 @@ def unsubscribe(token: str) -> Member | None:
     member = member_from_unsubscribe_token(token)
     if member is not None:
         member.digest_frequency = Frequency.NONE
+        record_digest_choice(member, Frequency.NONE)
     return member

@@ -1,3 +1,105 @@
-from flask import Blueprint
+"""The right of access: ask for a copy of your data (password again), then download it."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import InputRequired, Length
+
+from coop.errors import DomainError
+from coop.extensions import db, limiter, utcnow
+from coop.limits import member_key
+from coop.privacy import export
+from coop.privacy.models import ExportStatus
+from coop.security import MAX_PASSWORD_LENGTH
+from coop.uktime import to_uk
+from coop.web import show_error
+
+# Asking again: the service also refuses while a copy is being prepared, and past 3 a day.
+LIMIT_REQUESTS = "5 per hour;10 per day"
 
 bp = Blueprint("data_export", __name__)
+
+
+class ExportRequestForm(FlaskForm):
+    password = PasswordField(
+        "Your password",
+        [InputRequired("Enter your password."), Length(max=MAX_PASSWORD_LENGTH)],
+        id="export-password",  # the email change form on the same page has a "password"
+        description="To be sure it is you: the copy shows your views.",
+    )
+
+
+@bp.app_context_processor
+def export_helpers() -> dict:
+    """The account page's "Your data" section finds the latest export and a blank form."""
+    return {
+        "latest_export": export.latest_export,
+        "export_progress": export.progress,
+        "new_export_form": _blank_form,
+    }
+
+
+def _blank_form() -> ExportRequestForm:
+    return ExportRequestForm(formdata=None)
+
+
+def _failed(response) -> bool:
+    return response.status_code >= 400
+
+
+def _succeeded(response) -> bool:
+    return response.status_code < 400
+
+
+@bp.post("/account/export")
+@login_required
+@limiter.limit(
+    lambda: current_app.config["LIMIT_SIGNIN_PER_ACCOUNT"],
+    key_func=member_key,
+    deduct_when=_failed,  # guesses at the password
+)
+@limiter.limit(LIMIT_REQUESTS, key_func=member_key, deduct_when=_succeeded)
+def request_export():
+    form = ExportRequestForm()
+    status = 400
+    if form.validate_on_submit():
+        try:
+            export.request_export(current_user, form.password.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+            status = error.status
+        else:
+            flash(
+                "We are preparing a copy of your data. We will email you a link when it is "
+                "ready; it may take a few minutes.",
+                "success",
+            )
+            return redirect(url_for("accounts.account", _anchor="export-heading"))
+    return render_template("privacy/export_request.html", export_form=form), status
+
+
+@bp.get("/account/export/<token>")
+@login_required
+def download(token: str):
+    found = export.find_export(current_user, token)
+    if found.status != ExportStatus.READY:
+        progress = export.progress(found)
+        return render_template("privacy/export_status.html", export=found, progress=progress)
+    path = export.archive_path(found, utcnow())
+    if path is None:
+        return render_template("privacy/export_expired.html"), 410
+    day = to_uk(found.ready_at).date().isoformat()
+    response = send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"coop-data-{day}.zip",
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

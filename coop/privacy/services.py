@@ -1,3 +1,5 @@
+from sqlalchemy import delete, select, update
+
 from coop.accounts.models import Member
 from coop.extensions import db
 from coop.privacy.models import ConsentKind, ConsentRecord
@@ -24,3 +26,74 @@ def record_joining_consents(
             ConsentRecord(member=member, kind=ConsentKind.EMAIL_UPDATES, granted=email_updates),
         ]
     )
+
+
+def accept_notice(member: Member, version: str) -> None:
+    if member.privacy_notice_version == version:
+        return
+    member.privacy_notice_version = version
+    db.session.add(
+        ConsentRecord(
+            member=member, kind=ConsentKind.PRIVACY_NOTICE, granted=True, notice_version=version
+        )
+    )
+
+
+def change_consents(member: Member, political_opinions: bool, email_updates: bool) -> list[str]:
+    """Record each consent that changes. Withdrawing consent to political opinions stops
+    their processing at once: the member's supports and oppositions are removed from the
+    totals and their ballots in open votes are deleted. Returns what changed."""
+    changed = []
+    if political_opinions != member.political_opinions_consent:
+        member.political_opinions_consent = political_opinions
+        db.session.add(
+            ConsentRecord(
+                member=member, kind=ConsentKind.POLITICAL_OPINIONS, granted=political_opinions
+            )
+        )
+        if not political_opinions:
+            forget_opinions(member.id)
+        changed.append(ConsentKind.POLITICAL_OPINIONS)
+    if email_updates != member.email_updates_consent:
+        member.email_updates_consent = email_updates
+        db.session.add(
+            ConsentRecord(member=member, kind=ConsentKind.EMAIL_UPDATES, granted=email_updates)
+        )
+        changed.append(ConsentKind.EMAIL_UPDATES)
+    return changed
+
+
+def record_digest_choice(member: Member, frequency: str) -> None:
+    granted = frequency != "none"
+    latest = db.session.scalar(
+        select(ConsentRecord.granted)
+        .where(
+            ConsentRecord.member_id == member.id, ConsentRecord.kind == ConsentKind.DIGEST_EMAILS
+        )
+        .order_by(ConsentRecord.id.desc())
+        .limit(1)
+    )
+    if latest is None or latest != granted:
+        db.session.add(
+            ConsentRecord(member=member, kind=ConsentKind.DIGEST_EMAILS, granted=granted)
+        )
+
+
+def forget_opinions(member_id: int) -> None:
+    """Remove a member's supports and oppositions (and their weight in the totals) and their
+    ballots in votes still open."""
+    from coop.ideas.models import Idea, Reaction
+    from coop.proposals.models import Vote
+
+    for value, column in ((1, "support_count"), (-1, "oppose_count")):
+        theirs = select(Reaction.idea_id).where(
+            Reaction.member_id == member_id, Reaction.value == value
+        )
+        db.session.execute(
+            update(Idea)
+            .where(Idea.id.in_(theirs))
+            .values({column: getattr(Idea, column) - 1})
+            .execution_options(synchronize_session=False)
+        )
+    db.session.execute(delete(Reaction).where(Reaction.member_id == member_id))
+    db.session.execute(delete(Vote).where(Vote.member_id == member_id))

@@ -60,8 +60,9 @@ def test_housekeeping_forgets_old_digests_and_finished_emails(app):
                                   covers_from=start, status=DigestStatus.SENT))  # fmt: skip
         for age, sent in ((40, True), (40, False), (5, True)):
             created = now - timedelta(days=age)
+            sent_at = created if sent else None
             db.session.add(OutboundEmail(to_address="a@example.org", subject="s", body_text="",
-                                         created_at=created, sent_at=created if sent else None))  # fmt: skip
+                                         created_at=created, sent_at=sent_at))  # fmt: skip
         db.session.commit()
     assert run_task(app, "coop.digests.housekeeping") == 1
     assert run_task(app, "coop.mail.forget_old_emails") == 1
