@@ -24,8 +24,14 @@ run: $(INSTALLED)
 	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# axe-core (npm) for the accessibility checks of the browser tests.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $(AXE); \
+	else echo "npm not found: the accessibility checks will be skipped (they fail under CI)"; fi
+
 ## test: lint, then the whole suite on SQLite and on PostgreSQL
-test: $(INSTALLED)
+test: $(INSTALLED) $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	COOP_TEST_DB=sqlite $(BIN)/pytest -n 2
@@ -43,10 +49,13 @@ format: $(INSTALLED)
 worker: $(INSTALLED)
 	$(BIN)/celery -A celery_worker:celery worker --beat --loglevel=info --schedule=instance/celerybeat-schedule
 
-## bench: benchmarks against a throwaway PostgreSQL database; results in bench/results.md
+## bench: benchmarks against throwaway PostgreSQL databases: common-ground scoring, then one
+## weekly digest run for 100,000 members (needs Redis); results in bench/common_ground.md
+## and bench/digests.md
 .PHONY: bench
 bench: $(INSTALLED)
-	$(BIN)/python -m bench.common_ground --output bench/results.md
+	$(BIN)/python -m bench.common_ground --output bench/common_ground.md
+	$(BIN)/python -m bench.digests --output bench/digests.md
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

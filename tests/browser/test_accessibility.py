@@ -1,0 +1,106 @@
+"""axe-core (the npm package, injected into the page) on every main page, as a visitor, a
+member and an admin: no serious or critical WCAG 2.2 A/AA violation."""
+
+from pathlib import Path
+
+import pyotp
+import pytest
+
+from coop.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.browser.conftest import DESKTOP, PHONE, TIMEOUT_MS, screenshot
+from tests.conftest import IN_CI
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+VISITOR_PAGES = [
+    "/", "/ideas", "/ideas?sort=supported", "/ideas/1", "/proposals", "/proposals/1",
+    "/proposals/2", "/updates", "/updates/1", "/common-ground", "/privacy", "/join",
+    "/sign-in", "/forgot-password", "/no-such-page",
+]  # fmt: skip
+MEMBER_PAGES = ["/account", "/ideas/new", "/notifications", "/ideas/1", "/proposals/1"]
+ADMIN_PAGES = [
+    "/organise/moderation", "/organise/topics", "/proposals/new", "/organise/updates/new",
+    "/admin/audit", "/admin/roles", "/admin/digests",
+]  # fmt: skip
+
+
+@pytest.fixture
+def demo_server(app, live_server):
+    assert app.test_cli_runner().invoke(args=["coop", "demo-data"]).exit_code == 0
+    return live_server
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.exists():
+        message = f"axe-core not installed at {AXE} (npm ci)"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return AXE.read_text()
+
+
+def new_page(browser, viewport: dict):
+    # The strict CSP forbids injected scripts: only this test's context bypasses it.
+    context = browser.new_context(viewport=viewport, locale="en-GB", bypass_csp=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context.new_page()
+
+
+def sign_in(page, base: str, email: str) -> None:
+    page.goto(base + "/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if page.url.endswith("/sign-in/code"):
+        page.get_by_label("Code").fill(pyotp.TOTP(DEMO_TOTP_SECRET).now())
+        page.get_by_role("button", name="Sign in").click()
+    assert "/sign-in" not in page.url, page.url
+
+
+def violations(page, axe_source: str) -> list[str]:
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_main_pages_have_no_serious_accessibility_violation(
+    browser, demo_server, axe_source, viewport
+):
+    base = demo_server.url
+    found = {}
+    for who, paths in (("visitor", VISITOR_PAGES), ("member", MEMBER_PAGES),
+                       ("admin", ADMIN_PAGES)):  # fmt: skip
+        page = new_page(browser, viewport)
+        if who != "visitor":
+            sign_in(page, base, f"{who}@example.org")
+        for path in paths:
+            page.goto(base + path)
+            problems = violations(page, axe_source)
+            if problems:
+                found[f"{who} {path}"] = problems
+        page.context.close()
+    assert found == {}
+
+
+def test_pages_have_meaningful_titles_and_one_main_heading(browser, demo_server):
+    page = new_page(browser, DESKTOP)
+    page.viewport_name = "desktop"
+    titles = set()
+    for path in VISITOR_PAGES:
+        page.goto(demo_server.url + path)
+        title = page.title()
+        assert title.endswith("– The Independents") and len(title) > len("– The Independents")
+        assert page.locator("h1").count() == 1, path
+        assert page.locator("main#main").count() == 1
+        titles.add(title)
+    screenshot(page, "not-found")
+    assert len(titles) >= len(VISITOR_PAGES) - 3  # pages tell themselves apart
+    page.context.close()
