@@ -118,6 +118,7 @@ class Config:
     LIMIT_REPORTS = env("LIMIT_REPORTS", "20 per day")
     LIMIT_REACTIONS = env("LIMIT_REACTIONS", "30 per minute")
     LIMIT_UNSUBSCRIBE = env("LIMIT_UNSUBSCRIBE", "30 per minute")
+    LIMIT_API = env("LIMIT_API", "120 per minute")  # per address, the whole public API
 
     TOTP_REPLAY_PROTECTION = True
     # Moderation: newcomers' first contributions wait for review; reported items are held.

@@ -56,10 +56,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from coop.accounts.role_views import bp as roles
     from coop.accounts.views import bp as accounts
+    from coop.api.views import bp as api
     from coop.audit.views import bp as audit
     from coop.comments.views import bp as comments
     from coop.common_ground.views import bp as common_ground
     from coop.digests.views import bp as digests
+    from coop.feeds.views import bp as feeds
     from coop.ideas.topic_views import bp as topics
     from coop.ideas.views import bp as ideas
     from coop.moderation.views import bp as moderation
@@ -85,9 +87,11 @@ def register_blueprints(app: Flask) -> None:
         roles,
         common_ground,
         updates,
+        feeds,
         digests,
         data_export,
         account_deletion,
+        api,
     ):
         app.register_blueprint(blueprint)
 

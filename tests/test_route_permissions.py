@@ -9,7 +9,7 @@ from sqlalchemy import select
 from coop.accounts.models import Member, Role
 from coop.digests.models import Digest
 from coop.extensions import db, utcnow
-from coop.ideas.models import Idea
+from coop.ideas.models import Idea, Topic
 from coop.moderation import appeals
 from coop.moderation.models import ModerationAction
 from tests.support import csrf_token, make_idea, make_member, make_proposal, make_topic, sign_in
@@ -48,10 +48,16 @@ ACCESS = {
     "digests.unsubscribe": PUBLIC, "digests.preference": SIGNED_IN,
     "digests.report": ADMIN, "digests.retry": ADMIN,
     "updates.index": PUBLIC, "updates.show": PUBLIC,
+    "feeds.ideas": PUBLIC, "feeds.topic_ideas": PUBLIC, "feeds.updates": PUBLIC,
+    "feeds.results": PUBLIC, "feeds.results_csv": PUBLIC, "feeds.results_json": PUBLIC,
     "updates.new": ORGANISER, "updates.edit": ORGANISER, "updates.delete": ORGANISER,
     "account_deletion.delete": SIGNED_IN, "account_deletion.deleted": PUBLIC,
     "data_export.request_export": SIGNED_IN, "data_export.download": SIGNED_IN,
     "privacy.accept": SIGNED_IN, "privacy.consents": SIGNED_IN,
+    "api.openapi_document": PUBLIC, "api.ideas": PUBLIC, "api.idea": PUBLIC,
+    "api.idea_comments": PUBLIC, "api.proposals": PUBLIC, "api.proposal": PUBLIC,
+    "api.proposal_comments": PUBLIC, "api.topics": PUBLIC, "api.updates": PUBLIC,
+    "api.update": PUBLIC,
 }  # fmt: skip
 
 
@@ -90,6 +96,7 @@ def sample_data(app) -> dict:
             "target_type": "idea", "target_id": idea_id,
             "action": "archive", "kind": "join", "token": "not-a-real-token",
             "filename": "coop.css",
+            "topic_slug": db.session.get(Topic, topic_id).slug,
         }  # fmt: skip
 
 

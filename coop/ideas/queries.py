@@ -1,5 +1,6 @@
 """Reading ideas for the public list: filters, sorts, search, pagination in bounded queries."""
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,6 +24,9 @@ SORTS = {
 }
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 @dataclass(frozen=True)
 class IdeaFilters:
     sort: str = "newest"
@@ -36,10 +40,15 @@ class IdeaFilters:
         stage = args.get("stage") or None
         return cls(
             sort=sort if sort in SORTS else "newest",
-            topic=args.get("topic") or None,
+            topic=_printable(args.get("topic"))[:80] or None,
             stage=stage if stage in set(Stage) else None,
-            query=(args.get("q") or "").strip()[:200] or None,
+            query=_printable(args.get("q")).strip()[:200] or None,
         )
+
+
+def _printable(text: str | None) -> str:
+    """Typed text without control characters (PostgreSQL refuses a NUL byte outright)."""
+    return CONTROL_CHARACTERS.sub(" ", text or "")
 
 
 def _ordered(statement: Select, sort: str) -> Select:

@@ -97,7 +97,8 @@ def test_pages_have_meaningful_titles_and_one_main_heading(browser, demo_server)
     for path in VISITOR_PAGES:
         page.goto(demo_server.url + path)
         title = page.title()
-        assert title.endswith("– The Independents") and len(title) > len("– The Independents")
+        suffix = "\N{EN DASH} The Independents"
+        assert title.endswith(suffix) and len(title) > len(suffix)
         assert page.locator("h1").count() == 1, path
         assert page.locator("main#main").count() == 1
         titles.add(title)

@@ -187,3 +187,8 @@ def test_an_empty_list_invites_visitors_to_join(client):
     html = client.get("/ideas").get_data(as_text=True)
     assert "No ideas here yet." in html
     assert 'href="/join"' in html
+
+
+def test_control_characters_in_the_search_or_topic_do_not_break_the_list(client):
+    for query in ("q=a%00b", "topic=x%00y", "q=%01%7f"):
+        assert client.get(f"/ideas?{query}").status_code == 200, query

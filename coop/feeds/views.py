@@ -1,0 +1,60 @@
+"""Feeds and downloads for anyone: the same public bytes whoever asks, so they carry an ETag
+(a repeat request gets 304) and, for readers without cookies, a public cache lifetime."""
+
+from flask import Blueprint, Response, jsonify, request
+
+from coop.feeds import documents, services
+from coop.feeds.atom import Feed, render
+
+bp = Blueprint("feeds", __name__)
+
+ATOM = "application/atom+xml; charset=utf-8"
+CSV = "text/csv; charset=utf-8"
+MAX_AGE = 300
+
+
+@bp.get("/ideas.atom")
+def ideas():
+    return _atom(documents.ideas_feed())
+
+
+@bp.get("/topics/<topic_slug>/ideas.atom")
+def topic_ideas(topic_slug: str):
+    return _atom(documents.ideas_feed(services.feed_topic(topic_slug)))
+
+
+@bp.get("/updates.atom")
+def updates():
+    return _atom(documents.updates_feed())
+
+
+@bp.get("/proposals/results.atom")
+def results():
+    return _atom(documents.results_feed())
+
+
+@bp.get("/proposals/results.csv")
+def results_csv():
+    body = documents.results_csv(documents.result_records())
+    headers = {"Content-Disposition": "attachment; filename=vote-results.csv"}
+    return _public(Response(body, content_type=CSV, headers=headers))
+
+
+@bp.get("/proposals/results.json")
+def results_json():
+    return _public(jsonify(results=documents.result_records()))
+
+
+def _atom(feed: Feed) -> Response:
+    return _public(Response(render(feed), content_type=ATOM))
+
+
+def _public(response: Response) -> Response:
+    """An ETag from the body itself, so any change (an edit, a hidden idea) is a new version.
+    A request with cookies may get a refreshed session cookie back, which no shared cache
+    may keep: those responses are left private (see coop.security)."""
+    response.add_etag()
+    if not request.cookies:
+        response.cache_control.public = True
+        response.cache_control.max_age = MAX_AGE
+    return response.make_conditional(request)
