@@ -4,16 +4,23 @@ shares no interpreter lock with the process measuring, nor with the workers).
 It notes each digest's id from its Message-ID (`<digest-<id>@...>`), so the benchmark can
 check that every sent digest arrived exactly once, and counts the digests carrying each
 section, by the headings of their plain-text part.
+
+    python -m bench.smtp_sink PORT   # then "count" or "stop" on stdin, a JSON line back
 """
 
-import multiprocessing
+import base64
+import json
 import re
 import socket
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
+from email import message_from_bytes
+from pathlib import Path
 
 DIGEST_ID = re.compile(rb"^Message-ID: <digest-(\d+)@", re.MULTILINE | re.IGNORECASE)
+SAMPLE_EVERY = 50
 SECTIONS = {
     "open votes": b"\nOPEN FOR YOUR VOTE\n",
     "closing soon": b"\nCLOSING SOON: YOU HAVE NOT VOTED YET\n",
@@ -22,6 +29,7 @@ SECTIONS = {
     "new ideas": b"\nNEW IDEAS\n",
     "updates": b"\nUPDATES FROM THE ORGANISERS\n",
 }
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -30,6 +38,7 @@ class Received:
     others: int = 0  # messages that were not digests
     sizes: int = 0  # bytes
     sections: Counter = field(default_factory=Counter)
+    sampled: int = 0
     sample: bytes = b""  # the first message, for a look at what was sent
 
 
@@ -46,29 +55,47 @@ class _Handler:
         else:
             received.others += 1
         received.sizes += len(content)
-        for name, heading in SECTIONS.items():
-            if heading in content:
-                received.sections[name] += 1
+        if len(received.digest_ids) % SAMPLE_EVERY == 1:  # parsing all would load the sink
+            text = message_from_bytes(content).get_payload(0).get_payload(decode=True)
+            received.sampled += 1
+            for name, heading in SECTIONS.items():
+                if heading in text:
+                    received.sections[name] += 1
         if not received.sample:
             received.sample = content
         return "250 OK"
 
 
-def _serve(port: int, commands: Connection) -> None:
+def serve(port: int) -> None:
+    """Serve until "stop" on stdin; answer "count" with how many messages so far."""
     from aiosmtpd.controller import Controller
 
     handler = _Handler()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    commands.send("ready")
-    while True:
-        command = commands.recv()
-        if command == "count":
-            commands.send(len(handler.received.digest_ids) + handler.received.others)
-        elif command == "stop":
+    _answer("ready")
+    for command in sys.stdin:
+        received = handler.received
+        if command.strip() == "count":
+            _answer(len(received.digest_ids) + received.others)
+        elif command.strip() == "stop":
             controller.stop()
-            commands.send(handler.received)
+            _answer(
+                {
+                    "digest_ids": received.digest_ids,
+                    "others": received.others,
+                    "sizes": received.sizes,
+                    "sections": received.sections,
+                    "sampled": received.sampled,
+                    "sample": base64.b64encode(received.sample).decode(),
+                }
+            )
             return
+
+
+def _answer(value) -> None:
+    sys.stdout.write(json.dumps(value) + "\n")
+    sys.stdout.flush()
 
 
 class SmtpSink:
@@ -79,29 +106,52 @@ class SmtpSink:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        context = multiprocessing.get_context("spawn")  # nothing inherited from this process
-        self._commands, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, args=(self.port, theirs), daemon=True)
+        self.process: subprocess.Popen | None = None
         self.received: Received | None = None
 
     def __enter__(self) -> "SmtpSink":
-        self.process.start()
-        if not self._commands.poll(60) or self._commands.recv() != "ready":
+        self.process = subprocess.Popen(  # noqa: S603 - our own module
+            [sys.executable, "-m", "bench.smtp_sink", str(self.port)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        if self._ask(None) != "ready":
             raise RuntimeError("the SMTP sink did not start")
         return self
 
+    def _ask(self, command: str | None):
+        if command:
+            self.process.stdin.write(command + "\n")
+            self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the SMTP sink stopped")
+        return json.loads(line)
+
     def count(self) -> int:
-        self._commands.send("count")
-        return self._commands.recv()
+        return self._ask("count")
 
     def stop(self) -> Received:
-        if self.received is None and self.process.is_alive():
-            self._commands.send("stop")
-            self.received = self._commands.recv()
-            self.process.join(10)
+        if self.received is None:
+            answer = self._ask("stop")
+            self.process.wait(10)
+            self.received = Received(
+                digest_ids=answer["digest_ids"],
+                others=answer["others"],
+                sizes=answer["sizes"],
+                sections=Counter(answer["sections"]),
+                sampled=answer["sampled"],
+                sample=base64.b64decode(answer["sample"]),
+            )
         return self.received
 
     def __exit__(self, *exc_info) -> None:
-        self.stop()
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
+            self.process.wait(10)
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))

@@ -1,6 +1,6 @@
 """Turn one member's digest content into a multipart email with RFC 8058 unsubscribe."""
 
-from email.message import EmailMessage
+from email.message import Message
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -29,7 +29,7 @@ def subject(digest: Digest, content: DigestContent) -> str:
     return f"Your {kind} digest from {current_app.config['SITE_NAME']}"
 
 
-def digest_message(member: Member, digest: Digest, content: DigestContent) -> EmailMessage:
+def digest_message(member: Member, digest: Digest, content: DigestContent) -> Message:
     unsubscribe = absolute_url("digests.unsubscribe", token=unsubscribe_token(member))
     context = {
         "member": member,

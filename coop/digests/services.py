@@ -14,11 +14,13 @@
 import logging
 import smtplib
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from itertools import groupby
 
 from flask import current_app
-from sqlalchemy import delete, exists, func, select, text, update
+from sqlalchemy import bindparam, delete, exists, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from coop.accounts.models import Member
@@ -150,14 +152,14 @@ def _deliver(work: list[tuple[Digest, Member, DigestContent]]) -> int:
     A refused address fails that digest alone; a broken connection postpones the rest."""
     sent = done = 0
     try:
-        with open_mailer() as mailer:
+        with open_mailer() as mailer, _sent_marker() as mark_sent:
             for digest, member, content in work:
                 try:
                     mailer.send(digest_message(member, digest, content), f"digest-{digest.id}")
                 except smtplib.SMTPRecipientsRefused as error:
                     _record_failure(digest.id, error, permanent=True)
                 else:
-                    _finish(digest.id, status=DigestStatus.SENT, sent_at=utcnow())
+                    mark_sent(digest.id)
                     sent += 1
                 done += 1
     except Exception as error:
@@ -168,17 +170,40 @@ def _deliver(work: list[tuple[Digest, Member, DigestContent]]) -> int:
     return sent
 
 
-def _finish(digest_id: int, **values) -> None:
-    if db.engine.dialect.name == "postgresql":
-        # Survives the worker dying; only a crash of PostgreSQL itself could lose the last
-        # fraction of a second (and resend those few). Saves a disk flush per email.
-        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    db.session.execute(
+@contextmanager
+def _sent_marker() -> Iterator[Callable[[int], None]]:
+    """Mark digests sent, each in its own commit, on a connection of its own: two round
+    trips per email. On PostgreSQL these commits do not wait for the disk: they survive
+    the worker dying, and only a crash of PostgreSQL itself could lose the last fraction of
+    a second (and resend those few digests)."""
+    statement = (
         update(Digest)
-        .where(Digest.id == digest_id)
-        .values(attempts=Digest.attempts + 1, next_attempt_at=None, last_error=None, **values)
+        .where(Digest.id == bindparam("digest_id"))
+        .values(
+            status=DigestStatus.SENT,
+            sent_at=bindparam("sent_at"),
+            attempts=Digest.attempts + 1,
+            next_attempt_at=None,
+            last_error=None,
+        )
     )
-    db.session.commit()
+    postgresql = db.engine.dialect.name == "postgresql"
+    with db.engine.connect() as connection:
+        if postgresql:
+            connection.execute(text("SET synchronous_commit TO OFF"))
+            connection.commit()
+
+        def mark_sent(digest_id: int) -> None:
+            connection.execute(statement, {"digest_id": digest_id, "sent_at": utcnow()})
+            connection.commit()
+
+        try:
+            yield mark_sent
+        finally:
+            if postgresql:
+                connection.rollback()
+                connection.execute(text("RESET synchronous_commit"))
+                connection.commit()
 
 
 def _record_failure(digest_id: int, error: Exception, permanent: bool = False) -> None:

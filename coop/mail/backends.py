@@ -8,7 +8,7 @@ import smtplib
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from typing import Protocol
 
@@ -18,10 +18,10 @@ log = logging.getLogger(__name__)
 
 
 class Mailer(Protocol):
-    def send(self, message: EmailMessage, name: str) -> None: ...
+    def send(self, message: Message, name: str) -> None: ...
 
 
-def send_message(message: EmailMessage, outbox_id: int) -> None:
+def send_message(message: Message, outbox_id: int) -> None:
     with open_mailer() as mailer:
         mailer.send(message, f"{outbox_id:08d}")
 
@@ -43,7 +43,7 @@ class _FileMailer:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
 
-    def send(self, message: EmailMessage, name: str) -> None:
+    def send(self, message: Message, name: str) -> None:
         path = self.folder / f"{name}.eml"
         path.write_bytes(bytes(message))
         log.info("email %r written to %s", message["Subject"], path)
@@ -53,7 +53,7 @@ class _SmtpMailer:
     def __init__(self, client: smtplib.SMTP) -> None:
         self.client = client
 
-    def send(self, message: EmailMessage, name: str) -> None:
+    def send(self, message: Message, name: str) -> None:
         self.client.send_message(message)
 
 
