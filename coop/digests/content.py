@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, union
 from sqlalchemy.orm import aliased
 
 from coop.comments.models import Comment
@@ -160,33 +160,44 @@ def _news(start: datetime, end: datetime) -> _News:
 
 
 def _replies(member_ids: list[int], start: datetime, end: datetime) -> dict[int, list[Reply]]:
-    """Comments by others on the members' ideas, and replies to the members' comments."""
+    """Comments by others on the members' ideas, and replies to the members' comments.
+    Each half starts from the members (author indexes), not from the window of comments,
+    so its cost follows what the members wrote rather than the size of the table."""
     parent = aliased(Comment)
+    in_window = (Comment.created_at >= start, Comment.created_at < end)
+    to_their_comments = (
+        select(Comment.id)
+        .join(parent, Comment.parent_id == parent.id)
+        .where(parent.author_id.in_(member_ids), *in_window)
+    )
+    on_their_ideas = (
+        select(Comment.id)
+        .join(Idea, Comment.idea_id == Idea.id)
+        .where(Idea.author_id.in_(member_ids), Idea.withdrawn_at.is_(None), *in_window)
+    )
+    wanted = union(to_their_comments, on_their_ideas).subquery()
     query = (
         select(Comment, parent.author_id, Idea, Proposal)
+        .join(wanted, wanted.c.id == Comment.id)
         .outerjoin(parent, Comment.parent_id == parent.id)
         .outerjoin(Idea, Comment.idea_id == Idea.id)
         .outerjoin(Proposal, Comment.proposal_id == Proposal.id)
         .where(
-            Comment.created_at >= start,
-            Comment.created_at < end,
             Comment.moderation_state == ModerationState.PUBLISHED,
             Comment.deleted_at.is_(None),
-            or_(
-                parent.author_id.in_(member_ids),
-                and_(Idea.author_id.in_(member_ids), Idea.withdrawn_at.is_(None)),
-            ),
         )
         .order_by(Comment.created_at, Comment.id)
     )
     found: dict[int, list[Reply]] = defaultdict(list)
     for comment, parent_author_id, idea, proposal in db.session.execute(query):
-        targets = {parent_author_id, idea.author_id if idea else None} - {None, comment.author_id}
+        on_their_idea = idea is not None and idea.withdrawn_at is None
+        targets = {parent_author_id, idea.author_id if on_their_idea else None}
+        targets -= {None, comment.author_id}
         for member_id in targets:
             found[member_id].append(
                 Reply(
                     comment_id=comment.id,
-                    author_name=comment.author.display_name if comment.author else "A member",
+                    author_name=comment.author.display_name if comment.author else "Former member",
                     excerpt=_excerpt(comment.body),
                     created_at=comment.created_at,
                     on_title=idea.title if idea else proposal.question,

@@ -137,12 +137,18 @@ def _claim(
         dialect.insert(Digest)
         .values(rows)
         .on_conflict_do_nothing()
-        .returning(Digest.id, Digest.member_id, Digest.status)
+        .returning(Digest.id, Digest.member_id, Digest.status, Digest.covers_from)
     )
     claimed = db.session.execute(statement).all()
     return [
-        Digest(id=digest_id, member_id=member_id, frequency=frequency, period_start=start)
-        for digest_id, member_id, status in claimed
+        Digest(
+            id=digest_id,
+            member_id=member_id,
+            frequency=frequency,
+            period_start=start,
+            covers_from=since,
+        )
+        for digest_id, member_id, status, since in claimed
         if status == DigestStatus.PENDING
     ]
 
@@ -284,7 +290,7 @@ def _resend(frequency: str, start: datetime, rows: list, now: datetime) -> int:
             outcome[DigestStatus.EMPTY].append(row.id)
         else:
             digest = Digest(id=row.id, member_id=row.member_id, frequency=frequency,
-                            period_start=start)  # fmt: skip
+                            period_start=start, covers_from=row.covers_from)  # fmt: skip
             work.append((digest, members[row.member_id], content))
     for status, ids in outcome.items():
         db.session.execute(

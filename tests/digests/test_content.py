@@ -11,6 +11,7 @@ from coop.extensions import db, utcnow
 from coop.ideas.models import Idea
 from coop.moderation.states import ModerationState
 from coop.proposals.models import Proposal
+from coop.uktime import uk_datetime
 from tests.digests.helpers import (
     digest_rows,
     html_part,
@@ -115,6 +116,8 @@ def test_a_members_digest_brings_what_is_new_for_them(mail_app, smtp_server, com
     message = digest_for(smtp_server, "rosa@example.org")
     text = text_part(message)
     assert message["Subject"] == "Your weekly digest: 2 votes need you"
+    since = uk_datetime(digest_rows(mail_app)[0].covers_from)
+    assert f"Here is what is new on The Independents since {since}." in text
     open_section = text.split("OPEN FOR YOUR VOTE")[1].split("CLOSING SOON")[0]
     assert "Open more night buses?" in open_section
     assert "Ban pavement parking?" not in text  # she voted already
@@ -141,6 +144,7 @@ def test_the_digest_is_multipart_with_links_back_and_a_footer(mail_app, smtp_ser
     assert f"http://localhost/proposals/{community['open']}/open-more-night-buses" in text
     assert f'href="http://localhost/proposals/{community["open"]}/' in html
     assert "Open more night buses?" in html and "<h2" in html
+    assert f"new since {uk_datetime(digest_rows(mail_app)[0].covers_from)}." in html
     assert "because you chose it in your settings: http://localhost/account" in text
     unsubscribe = message["List-Unsubscribe"]
     assert unsubscribe.startswith("<http://localhost/digests/unsubscribe/")
@@ -229,3 +233,15 @@ def test_a_deleted_comment_is_not_reported_as_a_reply(mail_app, smtp_server):
     set_columns(mail_app, Comment, gone, deleted_at=utcnow())
     run_digests(mail_app)
     assert [m["To"] for m in smtp_server.messages] == []
+
+
+def test_a_vote_that_failed_reads_not_carried(mail_app, smtp_server):
+    make_member(mail_app, email="rosa@example.org")
+    make_member(mail_app, email="bo@example.org", role=Role.ORGANISER)
+    failed = make_proposal(mail_app, "bo@example.org", "Move the office?", closes_in=2)
+    vote(mail_app, "bo@example.org", failed, "against")
+    close_now(mail_app, failed)
+    run_digests(mail_app)
+    text = text_part(digest_for(smtp_server, "rosa@example.org"))
+    assert "Not carried: 0 for, 1 against, 0 abstaining; 1 of 2 members voted." in text
+    assert "Not carried" in html_part(digest_for(smtp_server, "rosa@example.org"))

@@ -1,6 +1,7 @@
 """SMTP failures back off and retry; after the last attempt the digest is failed and shown
 to admins. Also: the number of queries per batch does not grow with the batch."""
 
+import re
 from datetime import timedelta
 
 from coop.accounts.models import Role
@@ -50,6 +51,8 @@ def test_an_smtp_outage_is_retried_with_backoff_then_delivered_once(app_factory)
     finally:
         sink.stop()
     assert sorted(m["To"] for m in sink.messages) == ["rosa@example.org", "sam@example.org"]
+    retried = sink.messages[0].get_body(preferencelist=("plain",)).get_content()
+    assert re.search(r"since \d{1,2} \w+ \d{4}, ", retried)  # a real date, also on a retry
     statuses = sorted(row.status for row in digest_rows(app))
     assert statuses == [DigestStatus.EMPTY, DigestStatus.SENT, DigestStatus.SENT]
 
