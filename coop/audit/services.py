@@ -14,6 +14,7 @@ from coop.accounts.permissions import require_admin
 from coop.audit.models import AuditEntry
 from coop.extensions import db
 from coop.uktime import UK, iso
+from coop.validation import spreadsheet_safe
 
 COMMAND_LINE = "command line"
 
@@ -109,13 +110,8 @@ def export_csv(actor: Member, filters: AuditFilters) -> Iterator[str]:
     yield flush()
     for entry in db.session.scalars(_filtered(filters).execution_options(yield_per=500)):
         writer.writerow(
-            [entry.id, iso(entry.created_at), entry.actor_id, _safe(entry.actor_name),
-             entry.action, entry.target_type, entry.target_id, _safe(entry.reason),
-             _safe(str(entry.details or ""))]
+            [entry.id, iso(entry.created_at), entry.actor_id, spreadsheet_safe(entry.actor_name),
+             entry.action, entry.target_type, entry.target_id, spreadsheet_safe(entry.reason),
+             spreadsheet_safe(str(entry.details or ""))]
         )  # fmt: skip
         yield flush()
-
-
-def _safe(value: str) -> str:
-    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -14,12 +14,12 @@ from coop.ideas.models import Idea, Stage, Topic
 from coop.proposals.models import Proposal
 from coop.uktime import iso, uk_datetime
 from coop.updates.models import Update
+from coop.validation import spreadsheet_safe
 from coop.web import absolute_url
 
 RESULT_FIELDS = ["id", "question", "url", "opened_at", "closed_at", "rule", "quorum_percent",
                  "quorum_met", "electorate", "turnout", "votes_for", "votes_against",
                  "votes_abstain", "outcome"]  # fmt: skip
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _site() -> str:
@@ -188,5 +188,4 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return spreadsheet_safe(str(value))
