@@ -59,6 +59,7 @@ def filesystem_broker(folder: Path) -> dict:
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),  # not ./control in the checkout
             "store_processed": False,
         },
         worker_enable_remote_control=False,

@@ -88,18 +88,18 @@ def check_password_policy(password: str, *personal: str) -> None:
         )
 
 
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
+def token_serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"coop.{purpose}")
 
 
 def make_token(purpose: str, payload: dict) -> str:
-    return _serializer(purpose).dumps(payload)
+    return token_serializer(purpose).dumps(payload)
 
 
 def read_token(purpose: str, token: str, max_age_seconds: int) -> dict:
     """Return the payload of a token made for this purpose, or raise Invalid."""
     try:
-        payload = _serializer(purpose).loads(token, max_age=max_age_seconds)
+        payload = token_serializer(purpose).loads(token, max_age=max_age_seconds)
     except SignatureExpired as error:
         raise Invalid("This link has expired. Ask for a new one.") from error
     except BadSignature as error:

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
 from flask_wtf import FlaskForm
+from werkzeug.routing import MapAdapter
 
 from coop.errors import DomainError
 
@@ -28,22 +29,29 @@ def page_number() -> int:
     return int(page)
 
 
-def _url_adapter():
-    base = urlsplit(current_app.config["BASE_URL"])
-    return current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
-    )
+def url_adapter() -> MapAdapter:
+    """The URL map bound to BASE_URL, once per app: binding costs more than building a link,
+    and a digest batch or an API page builds thousands."""
+    base_url = current_app.config["BASE_URL"]
+    cached = current_app.extensions.get("coop.url_adapter")
+    if cached is None or cached[0] != base_url:
+        base = urlsplit(base_url)
+        adapter = current_app.url_map.bind(
+            base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+        )
+        cached = current_app.extensions["coop.url_adapter"] = (base_url, adapter)
+    return cached[1]
 
 
 def absolute_url(endpoint: str, **values) -> str:
     """A link for an email, built on BASE_URL, never on the request's Host header; works in
     a request, a Celery task or a command alike."""
-    return _url_adapter().build(endpoint, values, force_external=True)
+    return url_adapter().build(endpoint, values, force_external=True)
 
 
 def site_path(endpoint: str, **values) -> str:
     """A path on this site, with or without a request (for stored links)."""
-    return _url_adapter().build(endpoint, values)
+    return url_adapter().build(endpoint, values)
 
 
 class CsrfForm(FlaskForm):

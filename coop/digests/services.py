@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from coop.accounts.models import Member
 from coop.digests.content import DigestContent, Recipient, build_contents
-from coop.digests.emails import digest_message
+from coop.digests.emails import DigestWriter
 from coop.digests.models import Digest, DigestStatus
 from coop.digests.periods import covers_from
 from coop.extensions import db, utcnow
@@ -157,11 +157,12 @@ def _deliver(work: list[tuple[Digest, Member, DigestContent]]) -> int:
     """Send over one connection; each success is committed before the next message.
     A refused address fails that digest alone; a broken connection postpones the rest."""
     sent = done = 0
+    writer = DigestWriter()
     try:
         with open_mailer() as mailer, _sent_marker() as mark_sent:
             for digest, member, content in work:
                 try:
-                    mailer.send(digest_message(member, digest, content), f"digest-{digest.id}")
+                    mailer.send(writer.message(member, digest, content), f"digest-{digest.id}")
                 except smtplib.SMTPRecipientsRefused as error:
                     _record_failure(digest.id, error, permanent=True)
                 else:

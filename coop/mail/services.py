@@ -9,6 +9,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime, make_msgid
+from secrets import token_hex
 
 from flask import current_app, render_template
 from sqlalchemy import delete, or_, select
@@ -60,9 +61,13 @@ def compose(
     counts when a digest run sends a hundred thousand."""
     text = MIMEText(body_text, "plain", "utf-8", policy=UNFOLDED)
     if body_html:
-        message = MIMEMultipart("alternative", policy=UNFOLDED)
-        message.attach(text)
-        message.attach(MIMEText(body_html, "html", "utf-8", policy=UNFOLDED))
+        html = MIMEText(body_html, "html", "utf-8", policy=UNFOLDED)
+        # Base64 parts have no line starting with "--", so any boundary is safe: setting
+        # one spares the generator searching both parts for a collision.
+        message = MIMEMultipart("alternative", boundary=f"=_{token_hex(16)}", policy=UNFOLDED)
+        for part in (text, html):
+            del part["MIME-Version"]  # only the top of the message carries it
+            message.attach(part)
     else:
         message = text
     all_headers = {

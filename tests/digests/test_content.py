@@ -245,3 +245,20 @@ def test_a_vote_that_failed_reads_not_carried(mail_app, smtp_server):
     text = text_part(digest_for(smtp_server, "rosa@example.org"))
     assert "Not carried: 0 for, 1 against, 0 abstaining; 1 of 2 members voted." in text
     assert "Not carried" in html_part(digest_for(smtp_server, "rosa@example.org"))
+
+
+def test_members_of_one_batch_each_get_their_own_digest(mail_app, smtp_server, community):
+    # Sections shared by a batch are rendered once: what differs must still be each one's.
+    run_digests(mail_app)
+    rosa, sam = (digest_for(smtp_server, f"{n}@example.org") for n in ("rosa", "sam"))
+    rosa_text, sam_text = text_part(rosa), text_part(sam)
+    assert rosa_text.startswith("Hello Rosa,") and sam_text.startswith("Hello Sam,")
+    assert "Hello Sam," in html_part(sam) and "Rosa" not in html_part(sam).split("<h2")[0]
+    sam_open = sam_text.split("OPEN FOR YOUR VOTE")[1].split("CLOSING SOON")[0]
+    assert "Ban pavement parking?" in sam_open  # Rosa voted on it, Sam did not
+    sam_ideas = sam_text.split("NEW IDEAS")[1].split("UPDATES FROM THE ORGANISERS")[0]
+    assert sam_ideas.splitlines()[2].startswith("* Rosa's own idea (99 supports")
+    assert "Rosa's own idea (" not in rosa_text
+    assert "REPLIES TO YOU" in rosa_text and "Lovely idea, Rosa." not in sam_text
+    assert rosa["List-Unsubscribe"] != sam["List-Unsubscribe"]
+    assert rosa["List-Unsubscribe"].strip("<>") in rosa_text
