@@ -143,6 +143,10 @@ class Config:
     DIGEST_BATCH_SIZE = env_int("DIGEST_BATCH_SIZE", 500)
     DIGEST_LEASE_SECONDS = env_int("DIGEST_LEASE_SECONDS", 600)
 
+    # Public pages as visitors see them, kept this long unless content changes first
+    # (coop/pagecache.py); 0 turns the cache off.
+    PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 120)
+
     CELERY = (
         celery_settings(
             REDIS_URL,
@@ -177,6 +181,9 @@ class TestConfig(Config):
     LIMIT_COMMENTS = LIMIT_COMMENTS_NEWCOMER = "1000 per second"
     MAIL_BACKEND = "file"
     CELERY = celery_settings("memory://", task_always_eager=True)
+    # Tests count the SQL of pages and read them right after changing data by hand; the
+    # page cache has its own tests (tests/test_page_cache.py) and the browser journeys.
+    PAGE_CACHE_SECONDS = 0
 
 
 class ProductionConfig(Config):

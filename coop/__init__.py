@@ -98,12 +98,14 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from coop.errors import register_error_handlers
+    from coop.pagecache import register_page_cache
     from coop.security import register_security_headers
     from coop.uktime import iso, uk_date, uk_datetime
     from coop.web import template_globals
 
     register_error_handlers(app)
     register_security_headers(app)
+    register_page_cache(app)  # after the headers: its after_request runs before theirs
     app.context_processor(template_globals)
     app.add_template_filter(uk_datetime)
     app.add_template_filter(uk_date)

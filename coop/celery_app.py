@@ -20,6 +20,7 @@ TASK_MODULES = (
     "coop.accounts.tasks",
     "coop.proposals.tasks",
     "coop.common_ground.tasks",
+    "coop.ideas.trending",
     "coop.digests.tasks",
     "coop.privacy.tasks",
     "coop.privacy.deletion_tasks",
@@ -27,6 +28,7 @@ TASK_MODULES = (
 BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "coop.mail.sweep_outbox", "schedule": crontab(minute="*")},
     "close-due-proposals": {"task": "coop.proposals.close_due", "schedule": crontab(minute="*")},
+    "refresh-trending": {"task": "coop.ideas.refresh_trending", "schedule": crontab(minute="*/5")},
     "forget-old-emails": {
         "task": "coop.mail.forget_old_emails",
         "schedule": crontab(hour=3, minute=15),

@@ -16,6 +16,7 @@ from coop.audit import services as audit
 from coop.celery_app import enqueue_after_commit
 from coop.common_ground import scorer
 from coop.common_ground.models import IdeaScore
+from coop.common_ground.ranking import store_ranks
 from coop.extensions import db
 from coop.ideas.models import Reaction
 
@@ -123,6 +124,7 @@ def recompute_scores(now: datetime) -> RunSummary:
             for idea_id, result in sorted(results.items())
         ]
     )
+    store_ranks()
     return RunSummary(
         ideas=len(results),
         common_ground=sum(r.status == scorer.Status.COMMON_GROUND for r in results.values()),

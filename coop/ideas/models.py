@@ -4,12 +4,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -61,6 +63,17 @@ class Topic(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+LIST_ORDERS = {
+    "newest": ("created_at", "id"),
+    "supported": ("support_count", "id"),
+    "discussed": ("comment_count", "id"),
+    "common": ("common_ground_rank", "id"),
+    "trending": ("trending_count", "support_count", "id"),
+}
+_PUBLISHED = text("moderation_state = 'published'")
+_PUBLISHED_ONLY = {"postgresql_where": _PUBLISHED, "sqlite_where": _PUBLISHED}
+
+
 class Idea(db.Model):
     __tablename__ = "ideas"
     __table_args__ = (
@@ -70,9 +83,13 @@ class Idea(db.Model):
         CheckConstraint("support_count >= 0 AND oppose_count >= 0", name="counts"),
         CheckConstraint(f"moderation_state IN ({MODERATION_STATES})", name="moderation_state"),
         Index("ix_ideas_stage_created", "stage", "created_at"),
-        Index("ix_ideas_support", "support_count", "id"),
-        Index("ix_ideas_comments", "comment_count", "id"),
         Index("ix_ideas_topic_created", "topic_id", "created_at"),
+        # One index for each order of the public list, over published ideas only: a page
+        # is read from the index whatever the size of the table.
+        *(
+            Index(f"ix_ideas_list_{name}", *columns, **_PUBLISHED_ONLY)
+            for name, columns in LIST_ORDERS.items()
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +108,12 @@ class Idea(db.Model):
     support_count: Mapped[int] = mapped_column(default=0)
     oppose_count: Mapped[int] = mapped_column(default=0)
     comment_count: Mapped[int] = mapped_column(default=0)
+    # Kept for the list's orders. Supports in the last TRENDING_DAYS: moved with each
+    # support, recounted by a beat task as old ones age out (coop/ideas/trending.py).
+    trending_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Written by each common-ground run (coop/common_ground/services.py): common ground
+    # first, then by score.
+    common_ground_rank: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     # Moderation (see coop/moderation): who may see it, and why it was hidden or declined.
     moderation_state: Mapped[str] = mapped_column(String(12), default=ModerationState.PUBLISHED)
     moderation_category: Mapped[str | None] = mapped_column(String(20))
@@ -125,6 +148,21 @@ class IdeaRevision(db.Model):
     body: Mapped[str] = mapped_column(Text)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IdeaCount(db.Model):
+    """How many published ideas each topic has at each stage, so that lists can say how
+    many ideas they hold without counting the table. Kept by database triggers on ideas
+    (migration 0009), whatever code changes an idea."""
+
+    __tablename__ = "idea_counts"
+    __table_args__ = (CheckConstraint(f"stage IN ({STAGE_VALUES})", name="stage"),)
+
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True
+    )
+    stage: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class Reaction(db.Model):

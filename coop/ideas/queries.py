@@ -2,19 +2,17 @@
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, func, select
 
-from coop.common_ground.ranking import by_common_ground
-from coop.extensions import db, utcnow
-from coop.ideas.models import Idea, Reaction, Stage, Topic
+from coop.extensions import db
+from coop.ideas.models import LIST_ORDERS, Idea, IdeaCount, Stage, Topic
 from coop.ideas.search import matches
 from coop.moderation.states import ModerationState
 
 PER_PAGE = 20
-TRENDING_DAYS = 7
+SEARCH_COUNT_MAX = 1000
 SORTS = {
     "newest": "Newest",
     "common": "Common ground",
@@ -52,35 +50,62 @@ def _printable(text: str | None) -> str:
 
 
 def _ordered(statement: Select, sort: str) -> Select:
-    if sort == "common":
-        return by_common_ground(statement)
-    if sort == "supported":
-        return statement.order_by(Idea.support_count.desc(), Idea.id.desc())
-    if sort == "discussed":
-        return statement.order_by(Idea.comment_count.desc(), Idea.id.desc())
-    if sort == "trending":
-        cutoff = utcnow() - timedelta(days=TRENDING_DAYS)
-        recent = (
-            select(Reaction.idea_id, func.count().label("gained"))
-            .where(Reaction.value == 1, Reaction.created_at >= cutoff)
-            .group_by(Reaction.idea_id)
-            .subquery()
-        )
-        gained = func.coalesce(recent.c.gained, 0)
-        return statement.outerjoin(recent, recent.c.idea_id == Idea.id).order_by(
-            gained.desc(), Idea.support_count.desc(), Idea.id.desc()
-        )
-    return statement.order_by(Idea.created_at.desc(), Idea.id.desc())
+    """Each order reads its own index (models.LIST_ORDERS), newest first among equals."""
+    return statement.order_by(*(getattr(Idea, name).desc() for name in LIST_ORDERS[sort]))
 
 
-def list_ideas(filters: IdeaFilters, page: int = 1, per_page: int = PER_PAGE) -> Pagination:
+class IdeaPage(SelectPagination):
+    """A page of ideas whose total comes from idea_counts (a search counts its matches, up
+    to SEARCH_COUNT_MAX): never a count of the whole table."""
+
+    total_is_capped = False
+
+    def _query_count(self) -> int:
+        filters: IdeaFilters = self._query_args["filters"]
+        if filters.query:
+            total = _count_matches(filters)
+            self.total_is_capped = total > SEARCH_COUNT_MAX
+            return min(total, SEARCH_COUNT_MAX)
+        statement = select(func.coalesce(func.sum(IdeaCount.count), 0))
+        if filters.topic:
+            statement = statement.join(Topic, Topic.id == IdeaCount.topic_id).where(
+                Topic.slug == filters.topic
+            )
+        if filters.stage:
+            statement = statement.where(IdeaCount.stage == filters.stage)
+        return db.session.scalar(statement)
+
+
+def _published(filters: IdeaFilters, statement: Select) -> Select:
     """Public lists show published ideas only: nothing under review or hidden."""
-    statement = select(Idea).where(Idea.moderation_state == ModerationState.PUBLISHED)
+    statement = statement.where(Idea.moderation_state == ModerationState.PUBLISHED)
     if filters.topic:
         statement = statement.where(Idea.topic.has(Topic.slug == filters.topic))
     if filters.stage:
         statement = statement.where(Idea.stage == filters.stage)
     if filters.query:
         statement = statement.where(matches(filters.query))
-    statement = _ordered(statement, filters.sort)
-    return db.paginate(statement, page=max(page, 1), per_page=per_page, error_out=False)
+    return statement
+
+
+def _count_matches(filters: IdeaFilters) -> int:
+    """Matches of a search, counted up to one more than SEARCH_COUNT_MAX."""
+    found = _published(filters, select(Idea.id)).limit(SEARCH_COUNT_MAX + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(found))
+
+
+def list_ideas(
+    filters: IdeaFilters, page: int = 1, per_page: int = PER_PAGE, count: bool = True
+) -> IdeaPage:
+    """A page of published ideas; `count=False` leaves out the total (home page lists)."""
+    statement = _ordered(_published(filters, select(Idea)), filters.sort)
+    return IdeaPage(
+        select=statement,
+        session=db.session(),
+        page=max(page, 1),
+        per_page=per_page,
+        max_per_page=None,
+        error_out=False,
+        count=count,
+        filters=filters,
+    )

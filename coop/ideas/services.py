@@ -9,6 +9,7 @@ from coop.audit import services as audit
 from coop.errors import Conflict, Invalid, NotAllowed, NotFound
 from coop.extensions import db, utcnow
 from coop.ideas.models import BODY_MAX, TITLE_MAX, Idea, IdeaRevision, Reaction, Stage, Topic
+from coop.ideas.trending import window_start
 from coop.markdown import render_markdown
 from coop.moderation.rules import initial_state, is_listed
 from coop.validation import optional_text, required_text
@@ -132,6 +133,8 @@ def react(actor: Member, idea_id: int, reaction: str) -> int:
     old = existing.value if existing else 0
     if old == new:
         return new
+    # A support taken back counts against "trending" only if it was recent enough to count.
+    recent = existing is not None and existing.created_at >= window_start(utcnow())
     if existing is None:
         db.session.add(Reaction(member_id=actor.id, idea_id=idea_id, value=new))
     elif new == 0:
@@ -142,15 +145,17 @@ def react(actor: Member, idea_id: int, reaction: str) -> int:
     # Plain ints: PostgreSQL has no integer + boolean operator.
     support_change = int(new == 1) - int(old == 1)
     oppose_change = int(new == -1) - int(old == -1)
+    trending_change = int(new == 1) - int(old == 1 and recent)
     db.session.execute(
         update(Idea)
         .where(Idea.id == idea_id)
         .values(
             support_count=Idea.support_count + support_change,
             oppose_count=Idea.oppose_count + oppose_change,
+            trending_count=Idea.trending_count + trending_change,
         )
     )
-    db.session.expire(idea, ["support_count", "oppose_count"])
+    db.session.expire(idea, ["support_count", "oppose_count", "trending_count"])
     return new
 
 

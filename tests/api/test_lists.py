@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from coop.common_ground.models import IdeaScore
+from coop.common_ground.ranking import store_ranks
 from coop.extensions import db, utcnow
 from coop.ideas.models import Idea
 from tests.api.helpers import get_json, titles
@@ -52,6 +53,8 @@ def store_scores(app, scores: dict[int, float]) -> None:
                 IdeaScore(idea_id=idea_id, status=status, score=score, divide=0.1, votes=12,
                           computed_at=utcnow())
             )  # fmt: skip
+        db.session.flush()
+        store_ranks()
         db.session.commit()
 
 

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
 from coop.accounts.models import Member, Role
 from coop.comments.services import add_comment
@@ -109,9 +110,32 @@ def test_trending_ranks_support_gained_in_the_last_seven_days(app, client, autho
     react_as(app, members[1], rising, "support")
     for member_id in members:
         react_as(app, member_id, opposed, "oppose")
+    refresh_trending(app)  # beat recounts as supports age out of the week
 
     assert listed(client, "?sort=trending") == ["Rising", "Old favourite", "Quiet", "Opposed"]
     assert listed(client, "?sort=supported") == ["Old favourite", "Rising", "Quiet", "Opposed"]
+
+
+def test_a_support_moves_trending_at_once_and_leaves_it_after_a_week(app, client, author_id):
+    first, second = ideas_titled(app, "First", "Second")
+    members = add_members(app, 2)
+    for member_id in members:
+        react_as(app, member_id, second, "support")
+    assert listed(client, "?sort=trending") == ["Second", "First"]  # no recount needed
+
+    react_as(app, members[0], first, "support")
+    with time_machine.travel(utcnow() + timedelta(days=8)):
+        react_as(app, members[1], first, "support")
+        react_as(app, members[0], second, "none")  # old: takes nothing from trending
+        refresh_trending(app)
+        assert listed(client, "?sort=trending") == ["First", "Second"]
+        with app.app_context():
+            counts = dict(db.session.execute(select(Idea.title, Idea.trending_count)).all())
+        assert counts == {"First": 1, "Second": 0}
+
+
+def refresh_trending(app) -> None:
+    app.extensions["celery"].tasks["coop.ideas.refresh_trending"].apply().get()
 
 
 def test_changing_to_support_counts_as_support_gained_now(app, client, author_id):
@@ -122,6 +146,7 @@ def test_changing_to_support_counts_as_support_gained_now(app, client, author_id
         react_as(app, members[1], steady, "support")
         react_as(app, members[0], converted, "oppose")
     react_as(app, members[0], converted, "support")
+    refresh_trending(app)
 
     assert listed(client, "?sort=trending") == ["Converted", "Steady"]
 

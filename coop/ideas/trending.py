@@ -1,0 +1,42 @@
+"""The "trending" order: supports an idea gained in the last TRENDING_DAYS, stored on the
+idea (Idea.trending_count). A support moves it at once, in the same transaction as the
+support itself; this task recounts every idea as supports age out of the window."""
+
+from datetime import datetime, timedelta
+
+from celery import shared_task
+from sqlalchemy import func, select, update
+
+from coop.extensions import db, utcnow
+from coop.ideas.models import Idea, Reaction
+
+TRENDING_DAYS = 7
+TASK_NAME = "coop.ideas.refresh_trending"
+
+
+def window_start(now: datetime) -> datetime:
+    return now - timedelta(days=TRENDING_DAYS)
+
+
+def refresh_trending(now: datetime) -> int:
+    """Recount from the reactions; only ideas whose count changed are written. Returns how
+    many were. Reads the recent supports by index (ix_reactions_recent_support)."""
+    recent = (
+        select(func.count())
+        .where(
+            Reaction.idea_id == Idea.id,
+            Reaction.value == 1,
+            Reaction.created_at >= window_start(now),
+        )
+        .scalar_subquery()
+    )
+    statement = update(Idea).where(Idea.trending_count != recent).values(trending_count=recent)
+    # Thousands of rows, none of them loaded in the session: nothing to keep in step.
+    return db.session.execute(statement, execution_options={"synchronize_session": False}).rowcount
+
+
+@shared_task(name=TASK_NAME)
+def refresh() -> int:
+    changed = refresh_trending(utcnow())
+    db.session.commit()
+    return changed
