@@ -58,22 +58,26 @@ class Seeded:
     seconds: float
 
 
-def seed(n_members: int, now: datetime) -> Seeded:
-    """Write everything; this week is the week before `now`."""
+def seed(
+    n_members: int, now: datetime, n_ideas: int | None = None, n_comments: int | None = None
+) -> Seeded:
+    """Write everything; this week is the week before `now`. By default a fifth as many
+    ideas as members and ten comments an idea."""
     started = time.perf_counter()
     db.session.execute(sa.text("SELECT setseed(0.2026)"))
     members = _members(n_members, now)
     topics = [Topic(name=name, slug=name.lower().replace(" ", "-")) for name in TOPICS]
     db.session.add_all(topics)
     db.session.flush()
-    n_ideas = max(n_members // 5, 1000)
+    n_ideas = n_ideas or max(n_members // 5, 1000)
     new_ideas = round(n_ideas * 0.075)
     ideas = _ideas(n_ideas, new_ideas, members, topics[0].id, now)
     old_proposals, recent_proposals = _proposals(members, ideas, n_members, now)
     votes = _votes(now)
     comments, new_comments = _comments(
-        2 * n_members, members, ideas, new_ideas, old_proposals, recent_proposals, now
-    )
+        n_comments or 10 * n_ideas, members, ideas, new_ideas, old_proposals, recent_proposals,
+        now,
+    )  # fmt: skip
     updates = _updates(members, now)
     previous = _previous_digests(now)
     db.session.commit()

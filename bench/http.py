@@ -1,0 +1,171 @@
+"""Benchmark: the web app at national scale, under gunicorn, loaded with wrk.
+
+For each data size (the national one: 100,000 members, 20,000 ideas, 200,000 comments,
+1,000,000 supports and oppositions, 200 proposals and 1,000,000 votes, 500 updates; and
+10x fewer and 10x more ideas, with their comments and reactions) it creates a throwaway
+PostgreSQL database, seeds it in bulk (bench/national_data.py), serves the app with
+gunicorn (2 sync workers, production settings, Redis) and loads each endpoint from wrk
+(a second process: 2 threads, 16 connections) for a fixed time after a warm-up. A static
+file served by the same gunicorn is the ceiling: every throughput is also given as a
+share of it, which stays meaningful on a noisy machine. SQL statements per request are
+counted in-process on the same database; peak memory per worker is read from /proc.
+Budgets (issue 8) are checked and everything is written to bench/results.md.
+
+    make bench       # or: .venv/bin/python -m bench.http [--sizes small,national,large]
+
+COOP_BENCH_PG_URL points at the PostgreSQL server, COOP_BENCH_REDIS_URL at a Redis
+database the benchmark may empty (default redis://127.0.0.1:6379/14).
+"""
+
+import argparse
+import os
+import platform
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+import sqlalchemy as sa
+
+from bench import budgets
+from bench.database import throwaway_app
+from bench.http_targets import Endpoint, endpoints
+from bench.load import Gunicorn, LoadResult, run_wrk
+from bench.national_data import Network, seed
+from coop.extensions import db, utcnow
+from tests.support import QueryCounter
+
+RESULTS = Path(__file__).with_name("results.md")
+REDIS_URL = os.environ.get("COOP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+SIZES = {"small": 2_000, "national": 20_000, "large": 200_000}
+MEMBERS = 100_000
+SECRET = "bench-" + "0123456789abcdef" * 3  # a throwaway database's key
+
+
+@dataclass
+class Measured:
+    endpoint: Endpoint
+    load: LoadResult
+    rows_written: int | None  # POSTs: new rows during the measured run
+    queries: int  # SQL statements for one request, in-process
+
+
+@dataclass
+class SizeRun:
+    size: str
+    network: Network
+    measured: list[Measured]
+    peak_rss_mib: list[float]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(SIZES))
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
+    parser.add_argument("--warm-up", type=float, default=3.0, help="seconds before each")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("Terminated."))
+    runs = []
+    for size in args.sizes.split(","):
+        runs.append(run_size(size, SIZES[size], args))
+    report = budgets.report(runs, args, _machine())
+    args.output.write_text(report)
+    print(report)
+
+
+def run_size(size: str, ideas: int, args) -> SizeRun:
+    overrides = {
+        "SECRET_KEY": SECRET,
+        "SESSION_COOKIE_NAME": "__Host-session",
+        "REMEMBER_COOKIE_NAME": "__Host-remember",
+    }
+    with throwaway_app(f"coop_bench_http_{size}", overrides) as app:
+        print(f"[{size}] seeding {MEMBERS:,} members and {ideas:,} ideas...", flush=True)
+        network = seed(MEMBERS, ideas, utcnow())
+        print(f"[{size}] seeded in {network.seconds:.0f} s; preparing requests", flush=True)
+        targets = endpoints(app, network)
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        env = {
+            "COOP_CONFIG": "production",
+            "SECRET_KEY": SECRET,
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "REDIS_URL": REDIS_URL,
+            "BASE_URL": "https://coop.example.org",
+            # All the load comes from one address: per-address limits would refuse it.
+            "LIMIT_API": "10000000 per minute",
+        }
+        loads = {}
+        with Gunicorn(env) as server:
+            for endpoint in targets:
+                loads[endpoint.name] = measure(server.url, endpoint, args)
+                print(f"[{size}] {_line(endpoint.name, loads[endpoint.name][0])}", flush=True)
+            peak = server.peak_rss_mib()
+        measured = [
+            Measured(endpoint, *loads[endpoint.name], count_queries(app, endpoint))
+            for endpoint in targets
+        ]
+    return SizeRun(size, network, measured, peak)
+
+
+def measure(url: str, endpoint: Endpoint, args) -> tuple[LoadResult, int | None]:
+    run_wrk(url, endpoint.warm_up or endpoint.requests, args.warm_up, args.connections)
+    before = _rows(endpoint.writes)
+    load = run_wrk(
+        url, endpoint.requests, args.duration, args.connections, count=bool(endpoint.writes)
+    )
+    if endpoint.writes is None:
+        return load, None
+    time.sleep(1)  # requests still in flight when wrk stopped
+    return load, _rows(endpoint.writes) - before
+
+
+def _rows(table: str | None) -> int:
+    if table is None:
+        return 0
+    count = db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))  # noqa: S608
+    db.session.rollback()
+    return count
+
+
+def count_queries(app, endpoint: Endpoint) -> int:
+    """SQL statements of one request, in-process on the same data. For a POST, the last
+    prepared request, which wrk never reached."""
+    request = endpoint.requests[-1]
+    client = app.test_client()
+    headers = {"Cookie": request.cookie, "User-Agent": "coop-bench"} if request.cookie else {}
+    with QueryCounter(db.engine) as counter:
+        if request.method == "POST":
+            response = client.post(
+                request.path,
+                data=request.body,
+                headers=headers,
+                content_type="application/x-www-form-urlencoded",
+            )
+        else:
+            response = client.get(request.path, headers=headers)
+    assert response.status_code < 400, (endpoint.name, response.status_code)
+    db.session.rollback()
+    return counter.count
+
+
+def _line(name: str, load: LoadResult) -> str:
+    return (
+        f"{name}: {load.per_second:,.0f}/s, p50 {load.p50_ms:.1f} ms, "
+        f"p99 {load.p99_ms:.1f} ms, {load.errors} errors"
+    )
+
+
+def _machine() -> str:
+    load = os.getloadavg()
+    return (
+        f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the end"
+    )
+
+
+if __name__ == "__main__":
+    main()
