@@ -31,10 +31,10 @@ NEW_PASSWORD_HINT = "At least 12 characters. A few unrelated words make a strong
 
 
 def password_field(
-    label: str, message: str = "Enter your password.", description: str = ""
+    label: str, message: str = "Enter your password.", description: str = "", **options
 ) -> PasswordField:
     validators = [InputRequired(message), Length(max=MAX_PASSWORD_LENGTH)]
-    return PasswordField(label, validators, description=description)
+    return PasswordField(label, validators, description=description, **options)
 
 
 class JoinForm(FlaskForm):
@@ -80,7 +80,8 @@ class ChangePasswordForm(FlaskForm):
 
 class ChangeEmailForm(FlaskForm):
     email = email_field("New email address")
-    password = password_field("Your password")
+    # The change of password form on the same page has a "password" of its own.
+    password = password_field("Your password", id="email-password")
 
 
 class CodeForm(FlaskForm):

@@ -14,10 +14,13 @@ HOME_UPDATES = 3
 
 @bp.get("/")
 def home():
-    common_ground = list_ideas(IdeaFilters(sort="common"), per_page=HOME_IDEAS)
+    common_ground = list_ideas(IdeaFilters(sort="common"), per_page=HOME_IDEAS, count=False)
+    most_active = list_ideas(IdeaFilters(sort="trending"), per_page=HOME_IDEAS, count=False)
     return render_template(
         "site/home.html",
-        ideas=common_ground.items,
+        common_ideas=common_ground.items,
+        # The order falls back to total support: an idea with none this week is not "active".
+        active_ideas=[idea for idea in most_active.items if idea.trending_count],
         votes=proposal_lists(current_user),
         updates=latest_updates(HOME_UPDATES),
         now=utcnow(),

@@ -95,7 +95,7 @@ def test_changing_email_needs_the_password(app, outbox):
         action="/account/email",
     )
     assert response.status_code == 400
-    assert 'id="password-error"' in response.get_data(as_text=True)
+    assert 'id="email-password-error"' in response.get_data(as_text=True)
     assert outbox.to("new@example.org") == []
 
 

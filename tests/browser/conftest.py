@@ -6,13 +6,14 @@ browser download does not work on this network. Screenshots go to artifacts/scre
 
 import os
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import IN_CI
-from tests.support import free_port
+from tests.support import PASSWORD, TOTP_SECRET, free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -66,6 +67,17 @@ class LiveServer:
 
 
 @pytest.fixture
+def app(app_factory, redis_url):
+    """As in production, visitors' pages are kept in Redis (coop/pagecache.py): every
+    journey also checks that what visitors see follows each change made in it."""
+    return app_factory(
+        PAGE_CACHE_SECONDS=120,
+        REDIS_URL=redis_url,
+        PAGE_CACHE_BACKEND={"CACHE_KEY_PREFIX": f"coop-pages-browser-{uuid.uuid4().hex}:"},
+    )
+
+
+@pytest.fixture
 def live_server(app):
     with LiveServer(app) as server:
         yield server
@@ -79,7 +91,10 @@ def page(request, browser):
     page = context.new_page()
     page.default_timeout = TIMEOUT_MS
     page.viewport_name = request.param
+    page.others = []  # other people's browsers in the same test (new_page)
     yield page
+    for other in page.others:
+        other.close()
     context.close()
 
 
@@ -90,3 +105,31 @@ def screenshot(page, name: str) -> None:
 
 def fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def new_page(browser, page):
+    """Another person's browser, the same size as `page`."""
+    context = browser.new_context(viewport=page.viewport_size, locale="en-GB")
+    context.set_default_timeout(page.default_timeout)
+    page.others.append(context)
+    other = context.new_page()
+    other.viewport_name = page.viewport_name
+    return other
+
+
+def signed_in_page(browser, page, live_server, email: str):
+    """Another person's browser, signed in (with the two-step code for organisers)."""
+    from playwright.sync_api import expect
+
+    other = new_page(browser, page)
+    other.goto(live_server.url + "/sign-in")
+    other.get_by_label("Email address").fill(email)
+    other.get_by_label("Password").fill(PASSWORD)
+    other.get_by_role("button", name="Sign in").click()
+    if other.url.endswith("/sign-in/code"):
+        import pyotp
+
+        other.get_by_label("Code").fill(pyotp.TOTP(TOTP_SECRET).now())
+        other.get_by_role("button", name="Sign in").click()
+    expect(other.get_by_text("Welcome back")).to_be_visible()
+    return other

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from coop.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.browser.conftest import DESKTOP, PHONE, TIMEOUT_MS, screenshot
@@ -18,6 +19,7 @@ VISITOR_PAGES = [
     "/sign-in", "/forgot-password", "/no-such-page",
 ]  # fmt: skip
 MEMBER_PAGES = ["/account", "/ideas/new", "/notifications", "/ideas/1", "/proposals/1"]
+EMPTY_PAGES = ["/", "/ideas", "/ideas?q=submarine&topic=none", "/proposals", "/updates"]
 ADMIN_PAGES = [
     "/organise/moderation", "/organise/topics", "/proposals/new", "/organise/updates/new",
     "/admin/audit", "/admin/roles", "/admin/digests",
@@ -88,6 +90,24 @@ def test_main_pages_have_no_serious_accessibility_violation(
                 found[f"{who} {path}"] = problems
         page.context.close()
     assert found == {}
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_empty_states_have_no_serious_accessibility_violation(
+    browser, live_server, axe_source, viewport
+):
+    """A new network, before anyone has taken part: every list says so, accessibly."""
+    page = new_page(browser, viewport)
+    page.goto(live_server.url + "/")
+    expect(page.get_by_text("Nothing yet: when members support ideas")).to_be_visible()
+    found = {}
+    for path in EMPTY_PAGES:
+        page.goto(live_server.url + path)
+        problems = violations(page, axe_source)
+        if problems:
+            found[path] = problems
+    assert found == {}
+    page.context.close()
 
 
 def test_pages_have_meaningful_titles_and_one_main_heading(browser, demo_server):

@@ -6,8 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from coop.accounts.models import Role
-from tests.browser.conftest import fits_the_screen, screenshot
-from tests.browser.test_idea_to_vote_journey import signed_in_page
+from tests.browser.conftest import fits_the_screen, screenshot, signed_in_page
 from tests.support import TOTP_SECRET, make_idea, make_member, quick_members
 
 
