@@ -27,10 +27,14 @@ POSTS = 12_000  # more than a run can send: no request is repeated
 USER_AGENT = "coop-bench"  # what requests.lua sends
 
 
+ANONYMOUS_PAGES = ("anonymous list", "anonymous idea")
+
+
 @dataclass(frozen=True)
 class Endpoint:
     name: str
-    group: str  # "ceiling", "anonymous list", "anonymous idea", "signed-in", "post", "other"
+    # "ceiling", "anonymous list", "anonymous idea", "uncached", "signed-in", "post", "other"
+    group: str
     requests: list[Request]
     warm_up: list[Request] = field(default_factory=list)  # POSTs: lines of their own
     writes: str | None = None  # the table each successful request adds a row to
@@ -98,6 +102,11 @@ def endpoints(app: Flask, network: Network) -> list[Endpoint]:
     found.append(_votes(members[SIGNED_IN_MEMBERS + 2 * POSTS :]))
     db.session.rollback()
     return found
+
+
+def uncached_twin(endpoint: Endpoint) -> Endpoint:
+    """The same requests, for a server with the page cache off."""
+    return Endpoint(f"{endpoint.name} (cache off)", "uncached", endpoint.requests)
 
 
 def _get(path: str, **query) -> Request:

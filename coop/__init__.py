@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from coop.errors import register_error_handlers
+    from coop.fragments import register_fragments
     from coop.pagecache import register_page_cache
     from coop.security import register_security_headers
     from coop.uktime import iso, uk_date, uk_datetime
@@ -106,6 +107,7 @@ def register_hooks(app: Flask) -> None:
     register_error_handlers(app)
     register_security_headers(app)
     register_page_cache(app)  # after the headers: its after_request runs before theirs
+    register_fragments(app)
     app.context_processor(template_globals)
     app.add_template_filter(uk_datetime)
     app.add_template_filter(uk_date)

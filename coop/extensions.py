@@ -75,3 +75,12 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def insert_or_skip(entity):
+    """An INSERT that takes ON CONFLICT clauses, for the database in use (PostgreSQL and
+    SQLite both have them)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(entity)

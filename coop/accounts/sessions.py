@@ -36,6 +36,7 @@ def start_session(member: Member, remember: bool) -> None:
 
 
 PENDING = "pending_sign_in"
+SEEN_EVERY_SECONDS = 30  # how finely the idle timeout counts
 PENDING_SECONDS = 300
 
 
@@ -86,4 +87,5 @@ def expire_idle_session() -> None:
         end_session()
         flash("You were signed out after a period of inactivity.", "info")
         return
-    session["seen"] = _now()
+    if _now() - seen >= SEEN_EVERY_SECONDS:  # not every request: each would sign a cookie
+        session["seen"] = _now()

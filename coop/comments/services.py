@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 
 from coop.accounts.models import Member
 from coop.accounts.permissions import require_contributor
@@ -44,6 +44,20 @@ def thread_for(target: Idea | Proposal, reader: Member | None = None) -> list[Th
         elif comment.parent_id in threads:
             threads[comment.parent_id].replies.append(comment)
     return list(threads.values())
+
+
+def shared_reading(reader: Member | None, target: Idea | Proposal) -> tuple | None:
+    """How `reader` sees the discussion, when all such readers see the same (so it can be
+    kept for them, coop/fragments.py): a visitor, or a member who wrote none of it and does
+    not moderate, by whether they may take part. None for anyone else."""
+    if reader is None or not reader.is_authenticated:
+        return ("visitor",)
+    if reader.is_organiser:
+        return None
+    wrote = db.session.scalar(
+        select(exists().where(_target_column(target) == target.id, Comment.author_id == reader.id))
+    )
+    return None if wrote else ("member", reader.can_contribute)
 
 
 def add_comment(

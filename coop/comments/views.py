@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from coop.accounts.permissions import require_contributor
@@ -7,10 +7,24 @@ from coop.comments.forms import CommentForm
 from coop.comments.models import Comment
 from coop.errors import DomainError, Invalid
 from coop.extensions import db
+from coop.fragments import fragment_key, kept_fragment
 from coop.ideas.models import Idea
 from coop.web import form_status, show_error
 
 bp = Blueprint("comments", __name__)
+
+
+def discussion_context(target) -> dict:
+    """What a page's discussion needs: kept for readers alike (coop/fragments.py), or its
+    threads, loaded only when nothing is kept."""
+    reading = services.shared_reading(current_user, target) if request.method == "GET" else None
+    key = fragment_key("discussion", reading) if reading else None
+    kept = kept_fragment(key)
+    return {
+        "discussion_kept": kept,
+        "discussion_key": key,
+        "threads": None if kept else services.thread_for(target, current_user),
+    }
 
 
 def submit_comment(target) -> tuple[CommentForm, Comment | None]:

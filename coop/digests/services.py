@@ -21,14 +21,13 @@ from itertools import groupby
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, exists, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from coop.accounts.models import Member
 from coop.digests.content import DigestContent, Recipient, build_contents
 from coop.digests.emails import DigestWriter
 from coop.digests.models import Digest, DigestStatus
 from coop.digests.periods import covers_from
-from coop.extensions import db, utcnow
+from coop.extensions import db, insert_or_skip, utcnow
 from coop.mail.backends import open_mailer
 from coop.mail.services import max_attempts, retry_delay
 
@@ -132,9 +131,8 @@ def _claim(
                 "next_attempt_at": None if empty else lease_end,
             }
         )
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(Digest)
+        insert_or_skip(Digest)
         .values(rows)
         .on_conflict_do_nothing()
         .returning(Digest.id, Digest.member_id, Digest.status, Digest.covers_from)

@@ -7,7 +7,7 @@ from coop.accounts.models import Member
 from coop.accounts.permissions import require_contributor, require_organiser
 from coop.audit import services as audit
 from coop.errors import Conflict, Invalid, NotAllowed, NotFound
-from coop.extensions import db, utcnow
+from coop.extensions import db, insert_or_skip, utcnow
 from coop.ideas.models import BODY_MAX, TITLE_MAX, Idea, IdeaRevision, Reaction, Stage, Topic
 from coop.ideas.trending import window_start
 from coop.markdown import render_markdown
@@ -125,23 +125,26 @@ def react(actor: Member, idea_id: int, reaction: str) -> int:
     if idea.stage not in REACTABLE_STAGES or not idea.is_published:
         raise Conflict("This idea is closed to support and opposition.")
     new = REACTIONS[reaction]
-    existing = db.session.scalar(
-        select(Reaction)
-        .where(Reaction.member_id == actor.id, Reaction.idea_id == idea_id)
-        .with_for_update()
-    )
-    old = existing.value if existing else 0
-    if old == new:
-        return new
-    # A support taken back counts against "trending" only if it was recent enough to count.
-    recent = existing is not None and existing.created_at >= window_start(utcnow())
-    if existing is None:
-        db.session.add(Reaction(member_id=actor.id, idea_id=idea_id, value=new))
-    elif new == 0:
-        db.session.delete(existing)
+    if new and _first_reaction(actor.id, idea_id, new):
+        old, recent = 0, False
     else:
-        existing.value, existing.created_at = new, utcnow()
-    db.session.flush()
+        existing = db.session.scalar(
+            select(Reaction)
+            .where(Reaction.member_id == actor.id, Reaction.idea_id == idea_id)
+            .with_for_update()
+        )
+        old = existing.value if existing else 0
+        if old == new:
+            return new
+        # A support taken back counts against "trending" only if it was recent enough.
+        recent = existing is not None and existing.created_at >= window_start(utcnow())
+        if existing is None:
+            db.session.add(Reaction(member_id=actor.id, idea_id=idea_id, value=new))
+        elif new == 0:
+            db.session.delete(existing)
+        else:
+            existing.value, existing.created_at = new, utcnow()
+        db.session.flush()
     # Plain ints: PostgreSQL has no integer + boolean operator.
     support_change = int(new == 1) - int(old == 1)
     oppose_change = int(new == -1) - int(old == -1)
@@ -157,6 +160,18 @@ def react(actor: Member, idea_id: int, reaction: str) -> int:
     )
     db.session.expire(idea, ["support_count", "oppose_count", "trending_count"])
     return new
+
+
+def _first_reaction(member_id: int, idea_id: int, value: int) -> bool:
+    """Write the member's first reaction to the idea in one statement, the usual case;
+    False if they had one already (the unique key holds it, even at the same moment)."""
+    statement = (
+        insert_or_skip(Reaction)
+        .values(member_id=member_id, idea_id=idea_id, value=value, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[Reaction.member_id, Reaction.idea_id])
+        .returning(Reaction.id)
+    )
+    return db.session.scalar(statement) is not None
 
 
 def create_topic(actor: Member, name: str, description: str) -> Topic:

@@ -4,10 +4,10 @@ from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.permissions import require_contributor
 from coop.comments.forms import CommentForm
-from coop.comments.services import thread_for
-from coop.comments.views import submit_comment
+from coop.comments.views import discussion_context, submit_comment
 from coop.errors import Conflict, DomainError
 from coop.extensions import db
+from coop.fragments import fragment_key, kept_fragment
 from coop.ideas import queries, services
 from coop.ideas.forms import IdeaForm
 from coop.ideas.models import Idea, Stage
@@ -26,12 +26,17 @@ def idea_url(idea: Idea, **values) -> str:
 @bp.get("/ideas")
 def index():
     filters = queries.IdeaFilters.from_args(request.args)
-    ideas = queries.list_ideas(filters, page_number())
+    page = page_number()
+    # The filters and the list are the same for every member: kept, they cost no query.
+    key = fragment_key("ideas.list", current_user.is_authenticated)
+    kept = kept_fragment(key)
     return render_template(
         "ideas/index.html",
-        ideas=ideas,
+        kept=kept,
+        fragment=key,
+        ideas=None if kept else queries.list_ideas(filters, page),
         filters=filters,
-        topics=services.active_topics(),
+        topics=None if kept else services.active_topics(),
         sorts=queries.SORTS,
         stages=list(Stage),
     )
@@ -81,7 +86,7 @@ def _idea_page(idea: Idea, comment_form: CommentForm, status: int = 200):
         idea=idea,
         proposal=proposal,
         my_reaction=services.my_reaction(current_user, idea.id),
-        threads=thread_for(idea, current_user),
+        **discussion_context(idea),
         can_see_content=can_see(current_user, idea),
         comment_form=comment_form,
         action_form=CsrfForm(),
@@ -124,6 +129,8 @@ def withdraw(idea_id: int):
 @login_required
 @per_member("LIMIT_REACTIONS")
 def react(idea_id: int):
+    # The way back, while the idea is loaded: the commit expires it (a query to reload).
+    back = idea_url(services.visible_idea(current_user, idea_id), _anchor="reactions")
     try:
         value = services.react(current_user, idea_id, request.form.get("reaction", ""))
         db.session.commit()
@@ -132,7 +139,7 @@ def react(idea_id: int):
         raise Conflict("Your reaction changed at the same moment elsewhere. Try again.") from error
     messages = {1: "You support this idea.", -1: "You oppose this idea.", 0: "Reaction removed."}
     flash(messages[value], "success")
-    return redirect(idea_url(services.get_idea(idea_id), _anchor="reactions"))
+    return redirect(back)
 
 
 @bp.post("/ideas/<int:idea_id>/comments")

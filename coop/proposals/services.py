@@ -4,13 +4,12 @@ commit, except close_proposal, which is its own unit of work (scheduled task or 
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.models import Member
 from coop.accounts.permissions import is_member, require_contributor, require_organiser
 from coop.audit import services as audit
 from coop.errors import Conflict, Invalid, NotFound
-from coop.extensions import db, utcnow
+from coop.extensions import db, insert_or_skip, utcnow
 from coop.ideas.models import Idea, Stage
 from coop.ideas.services import get_idea, make_slug
 from coop.markdown import render_markdown
@@ -134,8 +133,7 @@ def my_vote(actor: Member | None, proposal_id: int) -> str | None:
 
 
 def cast_vote(actor: Member, proposal_id: int, choice: str, now: datetime | None = None) -> str:
-    """Record or change this member's vote. Safe when the same member votes concurrently:
-    the unique (proposal, member) constraint keeps one ballot, the last write wins."""
+    """Record or change this member's vote."""
     require_contributor(actor)
     now = now or utcnow()
     proposal = visible_proposal(actor, proposal_id)
@@ -147,22 +145,17 @@ def cast_vote(actor: Member, proposal_id: int, choice: str, now: datetime | None
         raise Conflict("Voting has not opened yet.")
     if now >= proposal.closes_at or proposal.closed_at is not None:
         raise Conflict("Voting has closed.")
-    changed = db.session.execute(
-        update(Vote)
-        .where(Vote.proposal_id == proposal.id, Vote.member_id == actor.id)
-        .values(choice=choice, cast_at=now)
-    ).rowcount
-    if changed:
-        return choice
-    try:
-        with db.session.begin_nested():
-            db.session.add(Vote(proposal_id=proposal.id, member_id=actor.id, choice=choice))
-    except IntegrityError:  # a concurrent request from the same member inserted first
-        db.session.execute(
-            update(Vote)
-            .where(Vote.proposal_id == proposal.id, Vote.member_id == actor.id)
-            .values(choice=choice, cast_at=now)
+    # One statement, and safe when the same member votes twice at once: the unique
+    # (proposal, member) constraint keeps one ballot and the last write wins.
+    ballot = insert_or_skip(Vote).values(
+        proposal_id=proposal.id, member_id=actor.id, choice=choice, cast_at=now
+    )
+    db.session.execute(
+        ballot.on_conflict_do_update(
+            index_elements=[Vote.proposal_id, Vote.member_id],
+            set_={"choice": ballot.excluded.choice, "cast_at": ballot.excluded.cast_at},
         )
+    )
     return choice
 
 

@@ -3,8 +3,7 @@ from flask_login import current_user, login_required
 
 from coop.accounts.permissions import require_contributor, require_organiser
 from coop.comments.forms import CommentForm
-from coop.comments.services import thread_for
-from coop.comments.views import submit_comment
+from coop.comments.views import discussion_context, submit_comment
 from coop.errors import DomainError
 from coop.extensions import db, utcnow
 from coop.ideas.services import get_idea
@@ -85,7 +84,7 @@ def _proposal_page(proposal: Proposal, comment_form, vote_form, status: int = 20
         is_open=proposal.is_open_at(now),
         my_vote=mine,
         vote_form=vote_form,
-        threads=thread_for(proposal, current_user),
+        **discussion_context(proposal),
         comment_form=comment_form,
         action_form=CsrfForm(),
     )
@@ -102,9 +101,10 @@ def vote(proposal_id: int):
     if not form.validate_on_submit():
         return _proposal_page(proposal, CommentForm(), form, 400)
     services.cast_vote(current_user, proposal.id, form.choice.data)
+    back = proposal_url(proposal, _anchor="vote")  # before the commit expires the proposal
     db.session.commit()
     flash("Your vote is recorded. You can change it until voting closes.", "success")
-    return redirect(proposal_url(proposal, _anchor="vote"))
+    return redirect(back)
 
 
 @bp.post("/proposals/<int:proposal_id>/withdraw")

@@ -1,0 +1,154 @@
+"""Kept HTML: whole pages for visitors (coop/pagecache.py) and shared fragments of pages
+for members (coop/fragments.py), held for PAGE_CACHE_SECONDS in Redis (REDIS_URL) or, in
+the embedded default, a folder in the instance (Flask-Caching either way).
+
+What is kept goes out of date together: each entry is stored with the *generation* it was
+rendered at, and every committed change to public content moves the generation on (the
+session events below notice writes to the tables the pages show), so the next reader sees
+the change at once. An entry also stops being served when a vote opens or closes, since
+pages show which votes are open. A cache outage costs speed, never a page.
+"""
+
+import logging
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from flask_caching import Cache
+from sqlalchemy import event, func, inspect, select, union_all
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
+
+log = logging.getLogger(__name__)
+GENERATION = "generation"
+CHANGED = "coop.public_content_changed"
+# What public pages show; a write elsewhere (sessions, emails, digests, the audit log)
+# leaves kept pages as they are. Members: only a new name or an account deleted.
+PUBLIC_TABLES = {
+    "ideas", "comments", "proposals", "updates", "topics", "idea_scores",
+    "idea_counts", "reactions",
+}  # fmt: skip
+
+
+def register_cache(app: Flask) -> None:
+    seconds = app.config["PAGE_CACHE_SECONDS"]
+    if not seconds:
+        return
+    if app.config["REDIS_URL"]:
+        settings = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": app.config["REDIS_URL"]}
+    else:
+        folder = Path(app.config["INSTANCE_DIR"]) / "page-cache"
+        settings = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(folder)}
+    settings.update(CACHE_KEY_PREFIX="coop-pages:", CACHE_DEFAULT_TIMEOUT=seconds)
+    settings.update(app.config.get("PAGE_CACHE_BACKEND", {}))
+    app.extensions["coop.cache"] = Cache(app, config=settings)
+
+
+def enabled() -> bool:
+    return "coop.cache" in current_app.extensions
+
+
+def lookup(key: str) -> tuple[int | None, Any]:
+    """The current generation and what is kept under `key`, if it is still current. The
+    generation is None when the cache cannot be reached: then nothing is to be stored."""
+    try:
+        generation, kept = current_app.extensions["coop.cache"].get_many(GENERATION, key)
+    except Exception:
+        log.exception("page cache unavailable")
+        return None, None
+    generation = generation or 0
+    if kept is None or kept[0] != generation or kept[1] <= time.time():
+        return generation, None
+    return generation, kept[2]
+
+
+def store(key: str, generation: int, value: Any) -> None:
+    """Keep `value`, rendered at `generation`, until it expires or the next vote opens
+    or closes."""
+    until = min(
+        time.time() + current_app.config["PAGE_CACHE_SECONDS"], _next_vote_change(generation)
+    )
+    try:
+        current_app.extensions["coop.cache"].set(
+            key, (generation, until, value), timeout=max(int(until - time.time()) + 1, 1)
+        )
+    except Exception:
+        log.exception("page cache unavailable")
+
+
+def _next_vote_change(generation: int) -> float:
+    """When the next vote opens or closes (as a timestamp). Remembered per generation: a
+    new or changed proposal moves it."""
+    remembered = current_app.extensions.setdefault("coop.next_vote_change", {})
+    found = remembered.get(generation)
+    if found is None or found <= time.time():
+        remembered.clear()
+        found = remembered[generation] = _read_next_vote_change()
+    return found
+
+
+def _read_next_vote_change() -> float:
+    from coop.extensions import db, utcnow
+    from coop.proposals.models import Proposal
+
+    now = utcnow()
+    live = Proposal.withdrawn_at.is_(None), Proposal.closed_at.is_(None)
+    moments = union_all(
+        select(func.min(Proposal.opens_at).label("at")).where(*live, Proposal.opens_at > now),
+        select(func.min(Proposal.closes_at).label("at")).where(*live, Proposal.closes_at > now),
+    ).subquery()
+    soonest: datetime | None = db.session.scalar(select(func.min(moments.c.at)))
+    return soonest.timestamp() if soonest else float("inf")
+
+
+# Which commits change what readers see.
+
+
+def _writes_public_content(statement) -> bool:
+    if not isinstance(statement, UpdateBase):
+        return True  # raw SQL: assume it does
+    return getattr(statement.table, "name", None) in PUBLIC_TABLES
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_write(state) -> None:
+    if (state.is_insert or state.is_update or state.is_delete) and _writes_public_content(
+        state.statement
+    ):
+        state.session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_write(session: Session, _context) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table in PUBLIC_TABLES or (table == "members" and _member_shown_changed(obj, session)):
+            session.info[CHANGED] = True
+            return
+
+
+def _member_shown_changed(member, session: Session) -> bool:
+    return member in session.deleted or inspect(member).attrs.display_name.history.has_changes()
+
+
+@event.listens_for(Session, "after_commit")
+def _new_generation(session: Session) -> None:
+    if not session.info.pop(CHANGED, False):
+        return
+    try:
+        cache = current_app.extensions.get("coop.cache")
+    except RuntimeError:  # no app context: no cache to tell
+        return
+    if cache is None:
+        return
+    try:
+        cache.cache.inc(GENERATION)
+    except Exception:
+        log.exception("page cache unavailable: kept pages may be shown until they expire")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(CHANGED, None)
