@@ -49,11 +49,14 @@ format: $(INSTALLED)
 worker: $(INSTALLED)
 	$(BIN)/celery -A celery_worker:celery worker --beat --loglevel=info --schedule=instance/celerybeat-schedule
 
-## bench: benchmarks against throwaway PostgreSQL databases: common-ground scoring, then one
-## weekly digest run for 100,000 members (needs Redis); results in bench/common_ground.md
-## and bench/digests.md
+## bench: benchmarks against throwaway PostgreSQL databases (needs Redis and wrk): the web app
+## under gunicorn at three data sizes, common-ground scoring, then one weekly digest run for
+## 100,000 members; results in bench/results.md, bench/common_ground.md and bench/digests.md
 .PHONY: bench
 bench: $(INSTALLED)
+	@command -v wrk >/dev/null || { echo "Installing wrk (Debian package)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench.http --output bench/results.md
 	$(BIN)/python -m bench.common_ground --output bench/common_ground.md
 	$(BIN)/python -m bench.digests --output bench/digests.md
 

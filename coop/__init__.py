@@ -102,13 +102,14 @@ def register_hooks(app: Flask) -> None:
     from coop.pagecache import register_page_cache
     from coop.security import register_security_headers
     from coop.uktime import iso, uk_date, uk_datetime
-    from coop.web import template_globals
+    from coop.web import template_globals, url_pattern
 
     register_error_handlers(app)
     register_security_headers(app)
     register_page_cache(app)  # after the headers: its after_request runs before theirs
     register_fragments(app)
     app.context_processor(template_globals)
+    app.add_template_global(url_pattern)
     app.add_template_filter(uk_datetime)
     app.add_template_filter(uk_date)
     app.add_template_filter(iso)

@@ -19,11 +19,10 @@ def uk_datetime(moment: datetime | None) -> str:
     if moment is None:
         return ""
     local = to_uk(moment)
-    hour = local.strftime("%I").lstrip("0")
-    minute = local.strftime("%M")
-    suffix = local.strftime("%p").lower()
+    hour, minute, suffix, month_year = local.strftime("%I|%M|%p|%B %Y").split("|")
+    hour, suffix = hour.lstrip("0"), suffix.lower()
     clock = f"{hour}{suffix}" if minute == "00" else f"{hour}:{minute}{suffix}"
-    return f"{local.day} {local.strftime('%B %Y')}, {clock}"
+    return f"{local.day} {month_year}, {clock}"
 
 
 def uk_date(moment: datetime | None) -> str:

@@ -54,6 +54,17 @@ def site_path(endpoint: str, **values) -> str:
     return url_adapter().build(endpoint, values)
 
 
+def url_pattern(endpoint: str, id_name: str, **values) -> str:
+    """The URL of `endpoint` with "{}" in place of its `id_name`, to fill with str.format:
+    a link repeated on every item of a long page is built once rather than per item."""
+    from flask import url_for
+
+    return url_for(endpoint, **values, **{id_name: _PLACEHOLDER}).replace(str(_PLACEHOLDER), "{}")
+
+
+_PLACEHOLDER = 987_654_321
+
+
 class CsrfForm(FlaskForm):
     """A form with only its CSRF token, for buttons that change something."""
 

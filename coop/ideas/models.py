@@ -102,7 +102,7 @@ class Idea(db.Model):
         ForeignKey("members.id", ondelete="SET NULL"), index=True
     )
     stage: Mapped[str] = mapped_column(String(16), default=Stage.DISCUSSION)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     support_count: Mapped[int] = mapped_column(default=0)

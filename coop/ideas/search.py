@@ -1,8 +1,8 @@
 """Full-text search over idea titles and bodies.
 
-PostgreSQL: a stored column search_vector = to_tsvector('english', title || ' ' || body)
-with a GIN index, queried with websearch_to_tsquery (migration 0009; before it, an index on
-the expression, whose every row checked outside the index cost a to_tsvector call). SQLite
+PostgreSQL: a column search_vector = to_tsvector('english', title || ' ' || body), kept by a
+trigger, with a GIN index, queried with websearch_to_tsquery (migration 0009; before it, an
+index on the expression, whose every row checked outside the index cost a to_tsvector call). SQLite
 (embedded default): an FTS5 table kept in step by triggers (migration 0001). Both live
 outside the models, so the schema check skips them.
 """

@@ -2,6 +2,7 @@
 
 from slugify import slugify
 from sqlalchemy import select, update
+from sqlalchemy.orm import lazyload
 
 from coop.accounts.models import Member
 from coop.accounts.permissions import require_contributor, require_organiser
@@ -33,16 +34,18 @@ def _topic(topic_id: int | None) -> Topic:
     return topic
 
 
-def get_idea(idea_id: int) -> Idea:
-    idea = db.session.get(Idea, idea_id)
+def get_idea(idea_id: int, with_relations: bool = True) -> Idea:
+    """The idea, with its topic and author unless the caller needs neither."""
+    options = () if with_relations else (lazyload(Idea.topic), lazyload(Idea.author))
+    idea = db.session.get(Idea, idea_id, options=options)
     if idea is None:
         raise NotFound("We could not find that idea.")
     return idea
 
 
-def visible_idea(reader: Member | None, idea_id: int) -> Idea:
+def visible_idea(reader: Member | None, idea_id: int, with_relations: bool = True) -> Idea:
     """The idea if this reader may open its page (as content or as a tombstone)."""
-    idea = get_idea(idea_id)
+    idea = get_idea(idea_id, with_relations)
     if not is_listed(reader, idea):
         raise NotFound("We could not find that idea.")
     return idea

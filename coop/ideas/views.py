@@ -130,7 +130,8 @@ def withdraw(idea_id: int):
 @per_member("LIMIT_REACTIONS")
 def react(idea_id: int):
     # The way back, while the idea is loaded: the commit expires it (a query to reload).
-    back = idea_url(services.visible_idea(current_user, idea_id), _anchor="reactions")
+    idea = services.visible_idea(current_user, idea_id, with_relations=False)
+    back = idea_url(idea, _anchor="reactions")
     try:
         value = services.react(current_user, idea_id, request.form.get("reaction", ""))
         db.session.commit()

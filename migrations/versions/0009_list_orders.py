@@ -7,8 +7,9 @@ all of them grew with the table. Each order now has an index over published idea
 computed orders are stored on the idea (trending_count, common_ground_rank); and
 idea_counts holds the number of published ideas per topic and stage, kept by triggers on
 ideas (PostgreSQL and SQLite alike), so no code path can forget it. On PostgreSQL, search
-reads a stored tsvector column (the GIN index was on the expression, so every row checked
-outside the index, as when counting matches, computed to_tsvector again). Hand-written.
+reads a stored tsvector column, kept by a trigger when the title or body changes (the GIN
+index was on the expression, so every row checked outside the index, as when counting
+matches, computed to_tsvector again). Hand-written.
 
 Revision ID: 0009
 Revises: 0008
@@ -80,17 +81,31 @@ SQLITE_TRIGGERS = [
 
 
 SEARCH_VECTOR = "to_tsvector('english', title || ' ' || body)"
+# A trigger, not a generated column: PostgreSQL recomputes a generated column on every
+# UPDATE, and a support updates its idea's counters.
+POSTGRESQL_SEARCH_VECTOR = """
+CREATE FUNCTION ideas_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.search_vector := to_tsvector('english', NEW.title || ' ' || NEW.body);
+  RETURN NEW;
+END $$
+"""
 
 
 def upgrade():
     postgresql = op.get_bind().dialect.name == "postgresql"
     if postgresql:
         op.execute("DROP INDEX ix_ideas_search")
+        op.execute("ALTER TABLE ideas ADD COLUMN search_vector tsvector")
+        op.execute(f"UPDATE ideas SET search_vector = {SEARCH_VECTOR}")
+        op.execute(POSTGRESQL_SEARCH_VECTOR)
         op.execute(
-            f"ALTER TABLE ideas ADD COLUMN search_vector tsvector "
-            f"GENERATED ALWAYS AS ({SEARCH_VECTOR}) STORED"
+            "CREATE TRIGGER ideas_search_vector BEFORE INSERT OR UPDATE OF title, body ON ideas "
+            "FOR EACH ROW EXECUTE FUNCTION ideas_search_vector()"
         )
         op.execute("CREATE INDEX ix_ideas_search ON ideas USING gin (search_vector)")
+    # The newest-first list index (published ideas) serves every read by date.
+    op.drop_index("ix_ideas_created_at", table_name="ideas")
     op.add_column(
         "ideas", sa.Column("trending_count", sa.Integer(), server_default="0", nullable=False)
     )
@@ -148,8 +163,11 @@ def upgrade():
 
 
 def downgrade():
+    op.create_index("ix_ideas_created_at", "ideas", ["created_at"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_ideas_search")
+        op.execute("DROP TRIGGER ideas_search_vector ON ideas")
+        op.execute("DROP FUNCTION ideas_search_vector()")
         op.execute("ALTER TABLE ideas DROP COLUMN search_vector")
         op.execute(f"CREATE INDEX ix_ideas_search ON ideas USING gin ({SEARCH_VECTOR})")
         op.execute("DROP TRIGGER ideas_count_insert_delete ON ideas")
