@@ -101,7 +101,10 @@ class Config:
 
     # Rate limits (Flask-Limiter notation); storage in Redis when REDIS_URL is set.
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    # Flask-Limiter's X-RateLimit-* headers cost two more Redis reads on every limited
+    # request; only API clients use them, and coop/api/http.py adds them there. A 429 gets
+    # its Retry-After from coop/errors.py.
+    RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_KEY_PREFIX = "coop-limits"
     LIMIT_SIGNIN_PER_IP = env("LIMIT_SIGNIN_PER_IP", "30 per minute;200 per hour")
     LIMIT_SIGNIN_PER_ACCOUNT = env("LIMIT_SIGNIN_PER_ACCOUNT", "10 per 15 minutes")

@@ -1,5 +1,6 @@
 """Parts of pages that are the same for every member in the same situation (the idea
-list, a discussion as a member who wrote none of it reads it), kept like visitors' pages
+list, a discussion as a member who wrote none of it reads it), or for one reader coming
+back (a discussion with their own comments in it), kept like visitors' pages
 (coop/cache.py) so that signed-in pages skip their queries and templates too.
 
 A view asks `kept_fragment(key)` first and loads its data only when nothing is kept; the

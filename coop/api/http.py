@@ -56,6 +56,7 @@ def api_headers(response: Response) -> Response:
     headers = response.headers
     headers["Access-Control-Allow-Origin"] = "*"
     headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    _rate_limit_headers(headers)
     if request.method == "OPTIONS" and response.status_code == 200:
         return _preflight(response)
     if request.method in {"GET", "HEAD"} and response.status_code == 200:
@@ -64,6 +65,18 @@ def api_headers(response: Response) -> Response:
         return response.make_conditional(request)
     headers["Cache-Control"] = "no-store"
     return response
+
+
+def _rate_limit_headers(headers) -> None:
+    """How much of the API's limit this address has left (Flask-Limiter's own headers are
+    off for the site, whose forms have no use for them)."""
+    from coop.extensions import limiter
+
+    current = limiter.current_limit
+    if current is not None:
+        headers["X-RateLimit-Limit"] = str(current.limit.amount)
+        headers["X-RateLimit-Remaining"] = str(current.remaining)
+        headers["X-RateLimit-Reset"] = str(int(current.reset_at))
 
 
 def _preflight(response: Response) -> Response:

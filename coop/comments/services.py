@@ -46,18 +46,19 @@ def thread_for(target: Idea | Proposal, reader: Member | None = None) -> list[Th
     return list(threads.values())
 
 
-def shared_reading(reader: Member | None, target: Idea | Proposal) -> tuple | None:
-    """How `reader` sees the discussion, when all such readers see the same (so it can be
-    kept for them, coop/fragments.py): a visitor, or a member who wrote none of it and does
-    not moderate, by whether they may take part. None for anyone else."""
+def shared_reading(reader: Member | None, target: Idea | Proposal) -> tuple:
+    """Who else sees the discussion exactly as `reader` does, so that it can be kept for
+    them (coop/fragments.py): every visitor; every member who wrote none of it and does not
+    moderate, by whether they may take part; and otherwise the reader alone (their own
+    comments carry their own controls, a moderator sees more)."""
     if reader is None or not reader.is_authenticated:
         return ("visitor",)
     if reader.is_organiser:
-        return None
+        return ("moderator", reader.id)
     wrote = db.session.scalar(
         select(exists().where(_target_column(target) == target.id, Comment.author_id == reader.id))
     )
-    return None if wrote else ("member", reader.can_contribute)
+    return ("writer", reader.id) if wrote else ("member", reader.can_contribute)
 
 
 def add_comment(

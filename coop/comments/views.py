@@ -17,8 +17,11 @@ bp = Blueprint("comments", __name__)
 def discussion_context(target) -> dict:
     """What a page's discussion needs: kept for readers alike (coop/fragments.py), or its
     threads, loaded only when nothing is kept."""
-    reading = services.shared_reading(current_user, target) if request.method == "GET" else None
-    key = fragment_key("discussion", reading) if reading else None
+    # A page sent back with a comment's errors is not what anyone else would see.
+    get = request.method == "GET"
+    key = (
+        fragment_key("discussion", *services.shared_reading(current_user, target)) if get else None
+    )
     kept = kept_fragment(key)
     return {
         "discussion_kept": kept,

@@ -173,7 +173,13 @@ def test_the_api_ignores_cookies_and_sets_none(app):
 
 def test_over_the_rate_limit_is_a_429_in_json_with_retry_after(app_factory):
     client = app_factory(LIMIT_API="2 per minute").test_client()
-    assert client.get(f"{API}/ideas").status_code == 200
+    first = client.get(f"{API}/ideas")
+    assert first.status_code == 200
+    assert (first.headers["X-RateLimit-Limit"], first.headers["X-RateLimit-Remaining"]) == (
+        "2",
+        "1",
+    )
+    assert int(first.headers["X-RateLimit-Reset"]) > 0
     assert client.get(f"{API}/topics").status_code == 200  # one budget for the whole API
     error = assert_error(client.get(f"{API}/updates"), 429)
     assert error["message"]
