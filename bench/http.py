@@ -89,15 +89,7 @@ def run_size(size: str, ideas: int, args) -> SizeRun:
         print(f"[{size}] seeded in {network.seconds:.0f} s; preparing requests", flush=True)
         targets = endpoints(app, network)
         redis.Redis.from_url(REDIS_URL).flushdb()
-        env = {
-            "COOP_CONFIG": "production",
-            "SECRET_KEY": SECRET,
-            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "REDIS_URL": REDIS_URL,
-            "BASE_URL": "https://coop.example.org",
-            # All the load comes from one address: per-address limits would refuse it.
-            "LIMIT_API": "10000000 per minute",
-        }
+        env = server_env(app)
         loads = {}
         with Gunicorn(env) as server:
             for endpoint in targets:
@@ -117,6 +109,19 @@ def run_size(size: str, ideas: int, args) -> SizeRun:
             for endpoint in targets + uncached
         ]
     return SizeRun(size, network, measured, peak)
+
+
+def server_env(app) -> dict[str, str]:
+    """What gunicorn's workers run with: production settings on the seeded database."""
+    return {
+        "COOP_CONFIG": "production",
+        "SECRET_KEY": SECRET,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": REDIS_URL,
+        "BASE_URL": "https://coop.example.org",
+        # All the load comes from one address: per-address limits would refuse it.
+        "LIMIT_API": "10000000 per minute",
+    }
 
 
 def measure(url: str, endpoint: Endpoint, args) -> tuple[LoadResult, int | None]:

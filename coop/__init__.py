@@ -43,14 +43,19 @@ def check_production_config(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from coop.celery_app import celery_init_app
-    from coop.extensions import csrf, db, limiter, login_manager, migrate
+    from coop.extensions import csrf, db, limiter, login_manager, migrate, ping_idle_connections
+    from coop.read_only import register_read_only
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_idle_connections(engine, app.config["DB_IDLE_PING_SECONDS"])
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
     celery_init_app(app)
+    register_read_only(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -35,13 +35,18 @@ def _limits(name: str, newcomer_name: str | None):
     return value
 
 
-def per_member(name: str, newcomer_name: str | None = None):
-    """Decorator: limit POSTs of a signed-in member's action (a 429 page with Retry-After)."""
+def per_member(name: str, newcomer_name: str | None = None, every_attempt: bool = False):
+    """Decorator: limit POSTs of a signed-in member's action (a 429 page with Retry-After).
+    Only what was actually posted counts (a form sent back with an error does not), which
+    takes two Redis round trips, a check before and a count after; `every_attempt` counts
+    each POST as it comes, in one, for one-click actions that have no form to get wrong."""
     return limiter.limit(
-        _limits(name, newcomer_name), key_func=member_key, methods=["POST"], deduct_when=_done
+        _limits(name, newcomer_name),
+        key_func=member_key,
+        methods=["POST"],
+        deduct_when=None if every_attempt else _done,
     )
 
 
 def _done(response) -> bool:
-    """Only what was actually posted counts: a form sent back with an error does not."""
     return response.status_code < 400

@@ -74,10 +74,9 @@ def template_globals() -> dict:
     from flask_login import current_user
 
     from coop.moderation.states import REASONS
-    from coop.notifications.services import unread_count
 
     signed_in = getattr(current_user, "is_authenticated", False)  # no user in tasks
     return {
         "reasons": REASONS,
-        "unread_notifications": unread_count(current_user) if signed_in else 0,
+        "unread_notifications": current_user.unread_notifications if signed_in else 0,
     }

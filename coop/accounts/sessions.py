@@ -5,9 +5,11 @@ from datetime import UTC, datetime
 
 from flask import current_app, flash, session
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import undefer
 
 from coop.accounts.models import Member
 from coop.extensions import db, login_manager
+from coop.notifications.models import Notification  # noqa: F401 - Member.unread_notifications
 
 login_manager.login_view = "accounts.sign_in"
 login_manager.login_message = "Please sign in to continue."
@@ -19,7 +21,7 @@ def load_member(user_id: str) -> Member | None:
     member_id, _, token = user_id.partition(":")
     if not member_id.isdigit():
         return None
-    member = db.session.get(Member, int(member_id))
+    member = db.session.get(Member, int(member_id), options=[undefer(Member.unread_notifications)])
     if member is None or not hmac.compare_digest(member.session_token, token):
         return None
     if member.is_banned:

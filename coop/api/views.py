@@ -8,6 +8,7 @@ from coop.api.http import register_http_behaviour
 from coop.extensions import limiter, utcnow
 from coop.ideas.models import Stage
 from coop.ideas.queries import SORTS, IdeaFilters, list_ideas
+from coop.read_only import read_only
 from coop.web import absolute_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -28,6 +29,7 @@ def openapi_document():
 
 
 @bp.get("/ideas")
+@read_only
 def ideas():
     args = params.checked(request.args, IDEA_PARAMETERS)
     page = params.page(args)
@@ -42,12 +44,14 @@ def ideas():
 
 
 @bp.get("/ideas/<int:idea_id>")
+@read_only
 def idea(idea_id: int):
     params.checked(request.args, ())
     return jsonify(data=serializers.idea(queries.public_idea(idea_id)))
 
 
 @bp.get("/ideas/<int:idea_id>/comments")
+@read_only
 def idea_comments(idea_id: int):
     args = params.checked(request.args, PAGE)
     target = queries.public_idea(idea_id)
@@ -82,6 +86,7 @@ def proposal_comments(proposal_id: int):
 
 
 @bp.get("/topics")
+@read_only
 def topics():
     params.checked(request.args, ())
     return jsonify(
@@ -91,6 +96,7 @@ def topics():
 
 
 @bp.get("/updates")
+@read_only
 def updates():
     args = params.checked(request.args, PAGE)
     found = queries.updates(params.page(args))
@@ -99,6 +105,7 @@ def updates():
 
 
 @bp.get("/updates/<int:update_id>")
+@read_only
 def update(update_id: int):
     params.checked(request.args, ())
     return jsonify(data=serializers.update(queries.update(update_id)))

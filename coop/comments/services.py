@@ -55,9 +55,13 @@ def shared_reading(reader: Member | None, target: Idea | Proposal) -> tuple:
         return ("visitor",)
     if reader.is_organiser:
         return ("moderator", reader.id)
-    wrote = db.session.scalar(
-        select(exists().where(_target_column(target) == target.id, Comment.author_id == reader.id))
-    )
+    wrote = getattr(target, "reader_commented", None)  # loaded with an idea for its reader
+    if wrote is None:
+        wrote = db.session.scalar(
+            select(
+                exists().where(_target_column(target) == target.id, Comment.author_id == reader.id)
+            )
+        )
     return ("writer", reader.id) if wrote else ("member", reader.can_contribute)
 
 

@@ -178,10 +178,6 @@ def request_recompute(actor: Member) -> None:
     enqueue_after_commit(db.session, TASK_NAME)
 
 
-def score_of(idea_id: int) -> IdeaScore | None:
-    return db.session.get(IdeaScore, idea_id)
-
-
 def last_run_at() -> datetime | None:
     return db.session.scalar(select(func.max(IdeaScore.computed_at)))
 

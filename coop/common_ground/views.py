@@ -9,12 +9,6 @@ from coop.web import CsrfForm
 bp = Blueprint("common_ground", __name__)
 
 
-@bp.app_template_global()
-def common_ground_of(idea_id: int):
-    """The stored score of an idea, for the explanation on its page."""
-    return services.score_of(idea_id)
-
-
 @bp.get("/common-ground")
 def explainer():
     return render_template(

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from coop.feeds import documents, services
 from coop.feeds.atom import Feed, render
+from coop.read_only import read_only
 
 bp = Blueprint("feeds", __name__)
 
@@ -14,16 +15,19 @@ MAX_AGE = 300
 
 
 @bp.get("/ideas.atom")
+@read_only
 def ideas():
     return _atom(documents.ideas_feed())
 
 
 @bp.get("/topics/<topic_slug>/ideas.atom")
+@read_only
 def topic_ideas(topic_slug: str):
     return _atom(documents.ideas_feed(services.feed_topic(topic_slug)))
 
 
 @bp.get("/updates.atom")
+@read_only
 def updates():
     return _atom(documents.updates_feed())
 

@@ -13,7 +13,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from coop.extensions import UTCDateTime, db, utcnow
 from coop.moderation.states import STATE_VALUES as MODERATION_STATES
@@ -21,6 +21,8 @@ from coop.moderation.states import ModerationState
 
 if TYPE_CHECKING:
     from coop.accounts.models import Member
+    from coop.common_ground.models import IdeaScore
+    from coop.proposals.models import Proposal
 
 TITLE_MAX = 140
 BODY_MAX = 10_000
@@ -123,6 +125,17 @@ class Idea(db.Model):
 
     topic: Mapped[Topic] = relationship(lazy="joined", innerjoin=True)
     author: Mapped["Member | None"] = relationship(lazy="joined")
+    # For the idea's page, loaded with the idea (services.get_idea): its latest
+    # common-ground score and the vote it is put to (one at most; not a withdrawn one).
+    score: Mapped["IdeaScore | None"] = relationship(viewonly=True)
+    live_proposal: Mapped["Proposal | None"] = relationship(
+        primaryjoin="and_(Proposal.idea_id == Idea.id, Proposal.withdrawn_at.is_(None))",
+        viewonly=True,
+    )
+    # Filled in by services.get_idea, in the same query, for the member reading the page:
+    # their reaction (1, -1 or 0) and whether they commented on it. None when not loaded.
+    reader_reaction: Mapped[int | None] = query_expression()
+    reader_commented: Mapped[bool | None] = query_expression()
 
     @property
     def stage_label(self) -> str:

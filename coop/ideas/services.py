@@ -1,18 +1,20 @@
 """Ideas: submit, edit (with revisions), withdraw, support or oppose. Callers commit."""
 
 from slugify import slugify
-from sqlalchemy import select, update
-from sqlalchemy.orm import lazyload
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import joinedload, lazyload, with_expression
 
 from coop.accounts.models import Member
 from coop.accounts.permissions import require_contributor, require_organiser
 from coop.audit import services as audit
+from coop.comments.models import Comment
 from coop.errors import Conflict, Invalid, NotAllowed, NotFound
 from coop.extensions import db, insert_or_skip, utcnow
 from coop.ideas.models import BODY_MAX, TITLE_MAX, Idea, IdeaRevision, Reaction, Stage, Topic
 from coop.ideas.trending import window_start
 from coop.markdown import render_markdown
 from coop.moderation.rules import initial_state, is_listed
+from coop.proposals.models import Proposal
 from coop.validation import optional_text, required_text
 
 REACTIONS = {"support": 1, "oppose": -1, "none": 0}
@@ -34,18 +36,39 @@ def _topic(topic_id: int | None) -> Topic:
     return topic
 
 
-def get_idea(idea_id: int, with_relations: bool = True) -> Idea:
-    """The idea, with its topic and author unless the caller needs neither."""
-    options = () if with_relations else (lazyload(Idea.topic), lazyload(Idea.author))
+def get_idea(idea_id: int, with_relations: bool = True, reader: Member | None = None) -> Idea:
+    """The idea with all its page shows in one query (topic, author, common-ground score,
+    the vote it is put to, and the reader's reaction and whether they commented), or alone
+    when the caller needs none of it."""
+    if with_relations:
+        options = [
+            joinedload(Idea.score),
+            joinedload(Idea.live_proposal).lazyload(Proposal.idea),  # the idea is known
+        ]
+        if reader is not None and reader.is_authenticated:
+            options += _reader_expressions(reader.id)
+    else:
+        options = [lazyload(Idea.topic), lazyload(Idea.author)]
     idea = db.session.get(Idea, idea_id, options=options)
     if idea is None:
         raise NotFound("We could not find that idea.")
     return idea
 
 
+def _reader_expressions(member_id: int) -> list:
+    reaction = select(Reaction.value).where(
+        Reaction.member_id == member_id, Reaction.idea_id == Idea.id
+    )
+    commented = exists().where(Comment.idea_id == Idea.id, Comment.author_id == member_id)
+    return [
+        with_expression(Idea.reader_reaction, func.coalesce(reaction.scalar_subquery(), 0)),
+        with_expression(Idea.reader_commented, commented),
+    ]
+
+
 def visible_idea(reader: Member | None, idea_id: int, with_relations: bool = True) -> Idea:
     """The idea if this reader may open its page (as content or as a tombstone)."""
-    idea = get_idea(idea_id, with_relations)
+    idea = get_idea(idea_id, with_relations, reader)
     if not is_listed(reader, idea):
         raise NotFound("We could not find that idea.")
     return idea
@@ -110,11 +133,13 @@ def withdraw_idea(actor: Member, idea_id: int) -> Idea:
     return idea
 
 
-def my_reaction(actor: Member | None, idea_id: int) -> int:
+def my_reaction(actor: Member | None, idea: Idea) -> int:
     if actor is None or not actor.is_authenticated:
         return 0
+    if idea.reader_reaction is not None:  # loaded with the idea for this reader
+        return idea.reader_reaction
     value = db.session.scalar(
-        select(Reaction.value).where(Reaction.member_id == actor.id, Reaction.idea_id == idea_id)
+        select(Reaction.value).where(Reaction.member_id == actor.id, Reaction.idea_id == idea.id)
     )
     return value or 0
 
@@ -129,52 +154,66 @@ def react(actor: Member, idea_id: int, reaction: str) -> int:
         raise Conflict("This idea is closed to support and opposition.")
     new = REACTIONS[reaction]
     if new and _first_reaction(actor.id, idea_id, new):
-        old, recent = 0, False
-    else:
-        existing = db.session.scalar(
-            select(Reaction)
-            .where(Reaction.member_id == actor.id, Reaction.idea_id == idea_id)
-            .with_for_update()
-        )
-        old = existing.value if existing else 0
-        if old == new:
-            return new
-        # A support taken back counts against "trending" only if it was recent enough.
-        recent = existing is not None and existing.created_at >= window_start(utcnow())
-        if existing is None:
-            db.session.add(Reaction(member_id=actor.id, idea_id=idea_id, value=new))
-        elif new == 0:
-            db.session.delete(existing)
-        else:
-            existing.value, existing.created_at = new, utcnow()
-        db.session.flush()
-    # Plain ints: PostgreSQL has no integer + boolean operator.
-    support_change = int(new == 1) - int(old == 1)
-    oppose_change = int(new == -1) - int(old == -1)
-    trending_change = int(new == 1) - int(old == 1 and recent)
-    db.session.execute(
-        update(Idea)
-        .where(Idea.id == idea_id)
-        .values(
-            support_count=Idea.support_count + support_change,
-            oppose_count=Idea.oppose_count + oppose_change,
-            trending_count=Idea.trending_count + trending_change,
-        )
+        db.session.expire(idea, COUNTERS)
+        return new
+    existing = db.session.scalar(
+        select(Reaction)
+        .where(Reaction.member_id == actor.id, Reaction.idea_id == idea_id)
+        .with_for_update()
     )
-    db.session.expire(idea, ["support_count", "oppose_count", "trending_count"])
+    old = existing.value if existing else 0
+    if old == new:
+        return new
+    # A support taken back counts against "trending" only if it was recent enough.
+    recent = existing is not None and existing.created_at >= window_start(utcnow())
+    if existing is None:
+        db.session.add(Reaction(member_id=actor.id, idea_id=idea_id, value=new))
+    elif new == 0:
+        db.session.delete(existing)
+    else:
+        existing.value, existing.created_at = new, utcnow()
+    db.session.flush()
+    db.session.execute(
+        update(Idea).where(Idea.id == idea_id).values(_counters_moved(old, new, recent))
+    )
+    db.session.expire(idea, COUNTERS)
     return new
 
 
+COUNTERS = ["support_count", "oppose_count", "trending_count"]
+
+
+def _counters_moved(old: int, new: int, recent: bool) -> dict:
+    # Plain ints: PostgreSQL has no integer + boolean operator.
+    return {
+        Idea.support_count: Idea.support_count + int(new == 1) - int(old == 1),
+        Idea.oppose_count: Idea.oppose_count + int(new == -1) - int(old == -1),
+        Idea.trending_count: Idea.trending_count + int(new == 1) - int(old == 1 and recent),
+    }
+
+
 def _first_reaction(member_id: int, idea_id: int, value: int) -> bool:
-    """Write the member's first reaction to the idea in one statement, the usual case;
-    False if they had one already (the unique key holds it, even at the same moment)."""
-    statement = (
+    """Write the member's first reaction to the idea and move its counters: the usual
+    case, one statement on PostgreSQL (two on SQLite). False, with nothing written, if
+    they had one already (the unique key holds it, even at the same moment)."""
+    inserted = (
         insert_or_skip(Reaction)
         .values(member_id=member_id, idea_id=idea_id, value=value, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=[Reaction.member_id, Reaction.idea_id])
         .returning(Reaction.id)
     )
-    return db.session.scalar(statement) is not None
+    counted = update(Idea).where(Idea.id == idea_id).values(_counters_moved(0, value, False))
+    if db.session.get_bind().dialect.name != "postgresql":  # SQLite: no INSERT in a WITH
+        if db.session.scalar(inserted) is None:
+            return False
+        db.session.execute(counted)
+        return True
+    written = inserted.cte("written")
+    counted = counted.where(select(written.c.id).exists()).add_cte(written)
+    moved = db.session.execute(
+        counted.returning(Idea.id), execution_options={"synchronize_session": False}
+    )
+    return moved.scalar() is not None
 
 
 def create_topic(actor: Member, name: str, description: str) -> Topic:

@@ -14,6 +14,7 @@ from coop.ideas.models import Idea, Stage
 from coop.limits import per_member
 from coop.moderation.rules import can_see
 from coop.proposals.services import proposal_for_idea
+from coop.read_only import read_only
 from coop.web import CsrfForm, form_status, page_number, show_error
 
 bp = Blueprint("ideas", __name__)
@@ -24,6 +25,7 @@ def idea_url(idea: Idea, **values) -> str:
 
 
 @bp.get("/ideas")
+@read_only
 def index():
     filters = queries.IdeaFilters.from_args(request.args)
     page = page_number()
@@ -72,6 +74,7 @@ def new():
 
 @bp.get("/ideas/<int:idea_id>")
 @bp.get("/ideas/<int:idea_id>/<slug>")
+@read_only
 def show(idea_id: int, slug: str | None = None):
     idea = services.visible_idea(current_user, idea_id)
     if slug != idea.slug and can_see(current_user, idea):  # the slug would tell a hidden title
@@ -80,12 +83,12 @@ def show(idea_id: int, slug: str | None = None):
 
 
 def _idea_page(idea: Idea, comment_form: CommentForm, status: int = 200):
-    proposal = proposal_for_idea(current_user, idea.id)
+    proposal = proposal_for_idea(current_user, idea)
     page = render_template(
         "ideas/show.html",
         idea=idea,
         proposal=proposal,
-        my_reaction=services.my_reaction(current_user, idea.id),
+        my_reaction=services.my_reaction(current_user, idea),
         **discussion_context(idea),
         can_see_content=can_see(current_user, idea),
         comment_form=comment_form,
@@ -127,7 +130,7 @@ def withdraw(idea_id: int):
 
 @bp.post("/ideas/<int:idea_id>/react")
 @login_required
-@per_member("LIMIT_REACTIONS")
+@per_member("LIMIT_REACTIONS", every_attempt=True)
 def react(idea_id: int):
     # The way back, while the idea is loaded: the commit expires it (a query to reload).
     idea = services.visible_idea(current_user, idea_id, with_relations=False)

@@ -1,4 +1,4 @@
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from coop.accounts.models import Member
 from coop.extensions import db, utcnow
@@ -28,14 +28,6 @@ def notify(member: Member, message: str, link_endpoint: str | None = None, email
             link=absolute_url(link_endpoint, **link_values) if link_endpoint else None,
         )
     return notification
-
-
-def unread_count(member: Member) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.member_id == member.id, Notification.read_at.is_(None))
-    )
 
 
 def recent(member: Member, limit: int = 50) -> list[Notification]:

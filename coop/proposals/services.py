@@ -4,6 +4,7 @@ commit, except close_proposal, which is its own unit of work (scheduled task or 
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import lazyload
 
 from coop.accounts.models import Member
 from coop.accounts.permissions import is_member, require_contributor, require_organiser
@@ -27,9 +28,11 @@ from coop.proposals.rules import decide
 from coop.validation import optional_text, required_text
 
 
-def visible_proposal(actor: Member | None, proposal_id: int) -> Proposal:
-    """The proposal if this reader may see it; members-only ones do not exist for visitors."""
-    proposal = db.session.get(Proposal, proposal_id)
+def visible_proposal(actor: Member | None, proposal_id: int, with_idea: bool = True) -> Proposal:
+    """The proposal if this reader may see it; members-only ones do not exist for visitors.
+    Loaded with the idea it came from unless the caller does not need it."""
+    options = () if with_idea else (lazyload(Proposal.idea),)
+    proposal = db.session.get(Proposal, proposal_id, options=options)
     if proposal is None or (not proposal.is_public and not is_member(actor)):
         raise NotFound("We could not find that proposal.")
     return proposal
@@ -99,12 +102,12 @@ def _idea_to_put_to_vote(idea_id: int) -> Idea:
     return idea
 
 
-def proposal_for_idea(reader: Member | None, idea_id: int) -> Proposal | None:
+def proposal_for_idea(reader: Member | None, idea: Idea) -> Proposal | None:
     """The vote an idea was put to (not a withdrawn one), if this reader may see it."""
-    statement = select(Proposal).where(Proposal.idea_id == idea_id, Proposal.withdrawn_at.is_(None))
-    if not is_member(reader):
-        statement = statement.where(Proposal.visibility == Visibility.PUBLIC)
-    return db.session.scalar(statement)
+    proposal = idea.live_proposal
+    if proposal is None or (not proposal.is_public and not is_member(reader)):
+        return None
+    return proposal
 
 
 def withdraw_proposal(actor: Member, proposal_id: int, reason: str) -> Proposal:

@@ -93,10 +93,10 @@ def _proposal_page(proposal: Proposal, comment_form, vote_form, status: int = 20
 
 @bp.post("/proposals/<int:proposal_id>/vote")
 @login_required
-@per_member("LIMIT_REACTIONS")
+@per_member("LIMIT_REACTIONS", every_attempt=True)
 def vote(proposal_id: int):
     require_contributor(current_user)
-    proposal = services.visible_proposal(current_user, proposal_id)
+    proposal = services.visible_proposal(current_user, proposal_id, with_idea=False)
     form = VoteForm()
     if not form.validate_on_submit():
         return _proposal_page(proposal, CommentForm(), form, 400)

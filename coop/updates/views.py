@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from coop.accounts.permissions import require_organiser
 from coop.errors import DomainError
 from coop.extensions import db
+from coop.read_only import read_only
 from coop.updates import services
 from coop.updates.forms import DeleteUpdateForm, UpdateForm
 from coop.updates.models import Update
@@ -19,12 +20,14 @@ def update_url(update: Update, **values) -> str:
 
 
 @bp.get("/updates")
+@read_only
 def index():
     return render_template("updates/index.html", updates=services.list_updates(page_number()))
 
 
 @bp.get("/updates/<int:update_id>")
 @bp.get("/updates/<int:update_id>-<slug>")
+@read_only
 def show(update_id: int, slug: str | None = None):
     update = services.get_update(update_id)
     if slug != update.slug:

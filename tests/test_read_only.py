@@ -1,0 +1,58 @@
+"""Views marked read_only (coop/read_only.py): outside a transaction on PostgreSQL, and
+refused if they ever write, on either database."""
+
+import pytest
+from flask import request
+from sqlalchemy import func, select
+
+from coop.extensions import db
+from coop.ideas.models import Topic
+from coop.read_only import read_only
+from tests.conftest import TEST_DB
+from tests.support import make_idea, make_member, sign_in
+
+
+def topics(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Topic))
+
+
+def test_a_read_only_view_that_writes_is_refused_and_writes_nothing(app):
+    @read_only
+    def careless():
+        db.session.add(Topic(name="Written by a page", slug="written"))
+        db.session.flush()
+        return "written"
+
+    app.add_url_rule("/careless", view_func=careless)
+    before = topics(app)
+    response = app.test_client().get("/careless")
+    assert response.status_code == 500
+    assert "written" not in response.get_data(as_text=True)
+    assert topics(app) == before
+
+
+@pytest.mark.skipif(TEST_DB != "postgresql", reason="SQLite's transactions cost no round trip")
+def test_read_only_pages_run_outside_a_transaction_and_the_rest_keep_theirs(app):
+    connections = []
+
+    @app.after_request
+    def note_the_connection(response):
+        driver = db.session.connection().connection.driver_connection
+        connections.append((request.endpoint, driver.autocommit, driver.info.transaction_status))
+        return response
+
+    make_member(app)
+    idea_id = make_idea(app)
+    client = app.test_client()
+    sign_in(client)
+    connections.clear()
+    assert client.get(f"/ideas/{idea_id}").status_code in (200, 301)
+    assert client.get("/account/two-step").status_code == 200  # not marked: a transaction
+    assert client.get("/ideas").status_code == 200
+    idle, in_transaction = 0, 2  # psycopg's TransactionStatus
+    assert [(e, auto, int(s)) for e, auto, s in connections] == [
+        ("ideas.show", True, idle),
+        ("accounts.two_step", False, in_transaction),
+        ("ideas.index", True, idle),
+    ]
