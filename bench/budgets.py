@@ -22,8 +22,9 @@ def report(runs, args, machine: str) -> str:
         "Throughput is also given as a share of the ceiling: a static file served by the "
         "same gunicorn in the same run. Visitors' pages come from the page cache (Redis) as "
         "in production; the rows marked (cache off) load the same pages from a second "
-        "gunicorn with PAGE_CACHE_SECONDS=0, to show what building them costs and how that "
-        "grows with the data. SQL: statements for one request of the endpoint, built "
+        "gunicorn with PAGE_CACHE_SECONDS=0 over one connection, one request at a time, so "
+        "that p50 is what building a page costs, with no queue in it, and how that grows "
+        "with the data. SQL: statements for one request of the endpoint, built "
         "without any cache (in-process, same data).",
         "",
     ]

@@ -96,12 +96,12 @@ def run_size(size: str, ideas: int, args) -> SizeRun:
                 loads[endpoint.name] = measure(server.url, endpoint, args)
                 print(f"[{size}] {_line(endpoint.name, loads[endpoint.name][0])}", flush=True)
             peak = server.peak_rss_mib()
-        # The same list and idea pages with the page cache off: what every page costs to
-        # build, and how that grows with the data.
+        # The same list and idea pages with the page cache off, one request at a time: p50
+        # is what a page costs to build, and how that grows with the data (no queue in it).
         uncached = [uncached_twin(e) for e in targets if e.group in ANONYMOUS_PAGES]
         with Gunicorn({**env, "PAGE_CACHE_SECONDS": "0"}) as server:
             for endpoint in uncached:
-                loads[endpoint.name] = measure(server.url, endpoint, args)
+                loads[endpoint.name] = measure(server.url, endpoint, args, connections=1)
                 print(f"[{size}] {_line(endpoint.name, loads[endpoint.name][0])}", flush=True)
             peak += server.peak_rss_mib()
         measured = [
@@ -124,12 +124,13 @@ def server_env(app) -> dict[str, str]:
     }
 
 
-def measure(url: str, endpoint: Endpoint, args) -> tuple[LoadResult, int | None]:
-    run_wrk(url, endpoint.warm_up or endpoint.requests, args.warm_up, args.connections)
+def measure(
+    url: str, endpoint: Endpoint, args, connections: int | None = None
+) -> tuple[LoadResult, int | None]:
+    connections = connections or args.connections
+    run_wrk(url, endpoint.warm_up or endpoint.requests, args.warm_up, connections)
     before = _settle(endpoint.writes) if endpoint.writes else 0
-    load = run_wrk(
-        url, endpoint.requests, args.duration, args.connections, count=bool(endpoint.writes)
-    )
+    load = run_wrk(url, endpoint.requests, args.duration, connections, count=bool(endpoint.writes))
     if endpoint.writes is None:
         return load, None
     time.sleep(1)  # requests still in flight when wrk stopped

@@ -65,13 +65,14 @@ def run_wrk(
 ) -> LoadResult:
     if not shutil.which("wrk"):
         raise RuntimeError("wrk not found: apt-get install wrk")
+    threads = min(WRK_THREADS, connections)  # wrk wants a connection for each thread
     with tempfile.NamedTemporaryFile("w", suffix=".requests", delete=False) as file:
         file.write("\n".join(request.line() for request in requests) + "\n")
     try:
         command = [
-            "wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{duration:g}s",
+            "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s",
             "--timeout", "10s", "-s", str(LUA), base_url, "--",
-            file.name, "count" if count else "no", str(WRK_THREADS),
+            file.name, "count" if count else "no", str(threads),
         ]  # fmt: skip
         output = subprocess.run(  # noqa: S603 - our own command line
             command, capture_output=True, text=True, check=True, timeout=duration + 60

@@ -1,5 +1,7 @@
 """Ideas: submit, edit (with revisions), withdraw, support or oppose. Callers commit."""
 
+from functools import cache
+
 from slugify import slugify
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload, lazyload, with_expression
@@ -40,22 +42,28 @@ def get_idea(idea_id: int, with_relations: bool = True, reader: Member | None = 
     """The idea with all its page shows in one query (topic, author, common-ground score,
     the vote it is put to, and the reader's reaction and whether they commented), or alone
     when the caller needs none of it."""
-    if with_relations:
-        options = [
-            joinedload(Idea.score),
-            joinedload(Idea.live_proposal).lazyload(Proposal.idea),  # the idea is known
-        ]
-        if reader is not None and reader.is_authenticated:
-            options += _reader_expressions(reader.id)
-    else:
+    if not with_relations:
         options = [lazyload(Idea.topic), lazyload(Idea.author)]
+    elif reader is None or not reader.is_authenticated:
+        options = _page_options()
+    else:
+        options = [*_page_options(), *_reader_expressions(reader.id)]
     idea = db.session.get(Idea, idea_id, options=options)
     if idea is None:
         raise NotFound("We could not find that idea.")
     return idea
 
 
+@cache  # built once, not on every page
+def _page_options() -> list:
+    return [
+        joinedload(Idea.score),
+        joinedload(Idea.live_proposal).lazyload(Proposal.idea),  # the idea is known
+    ]
+
+
 def _reader_expressions(member_id: int) -> list:
+    # The member's id as a value, not a parameter: a later refresh of the idea reuses them.
     reaction = select(Reaction.value).where(
         Reaction.member_id == member_id, Reaction.idea_id == Idea.id
     )
@@ -149,7 +157,7 @@ def react(actor: Member, idea_id: int, reaction: str) -> int:
     require_contributor(actor)
     if reaction not in REACTIONS:
         raise Invalid("Choose support, oppose or neither.")
-    idea = visible_idea(actor, idea_id)
+    idea = visible_idea(actor, idea_id, with_relations=False)
     if idea.stage not in REACTABLE_STAGES or not idea.is_published:
         raise Conflict("This idea is closed to support and opposition.")
     new = REACTIONS[reaction]
