@@ -7,10 +7,17 @@ rendered at, and every committed change to public content moves the generation o
 session events below notice writes to the tables the pages show), so the next reader sees
 the change at once. An entry also stops being served when a vote opens or closes, since
 pages show which votes are open. A cache outage costs speed, never a page.
+
+Counts are the exception: supports and oppositions (and the trending recount) are written
+inside `counts_only()` and leave the generation alone, so kept pages may show counts up to
+PAGE_CACHE_SECONDS old. Otherwise every support, many a second at a busy time, would
+throw away every kept page and fragment at once, and the cache would keep nothing.
 """
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -105,6 +112,18 @@ def _read_next_vote_change() -> float:
 
 # Which commits change what readers see.
 
+COUNTS_ONLY = "coop.counts_only"
+
+
+@contextmanager
+def counts_only(session: Session) -> Iterator[None]:
+    """Writes in this block move counts shown on pages, no content: kept pages stay."""
+    session.info[COUNTS_ONLY] = True
+    try:
+        yield
+    finally:
+        session.info.pop(COUNTS_ONLY, None)
+
 
 def _writes_public_content(statement) -> bool:
     if not isinstance(statement, UpdateBase):
@@ -114,6 +133,8 @@ def _writes_public_content(statement) -> bool:
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_write(state) -> None:
+    if state.session.info.get(COUNTS_ONLY):
+        return
     if (state.is_insert or state.is_update or state.is_delete) and _writes_public_content(
         state.statement
     ):
@@ -122,6 +143,8 @@ def _note_bulk_write(state) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _note_flushed_write(session: Session, _context) -> None:
+    if session.info.get(COUNTS_ONLY):
+        return
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(obj, "__tablename__", None)
         if table in PUBLIC_TABLES or (table == "members" and _member_shown_changed(obj, session)):

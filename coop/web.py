@@ -69,6 +69,17 @@ class CsrfForm(FlaskForm):
     """A form with only its CSRF token, for buttons that change something."""
 
 
+def members_form(form_class: type[FlaskForm]) -> FlaskForm:
+    """A form for a page that shows it to signed-in members only. A visitor's is made
+    without a CSRF token: making one would give them a session cookie, and a reader with
+    a session is never served the kept pages again (coop/pagecache.py)."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        return form_class()
+    return form_class(meta={"csrf": False})
+
+
 def template_globals() -> dict:
     """Values every page needs: moderation reasons and the member's unread notifications."""
     from flask_login import current_user

@@ -13,6 +13,7 @@ from coop.accounts.models import Role
 from coop.accounts.services import find_by_email
 from coop.extensions import db, utcnow
 from coop.moderation.services import act
+from tests.ideas.helpers import counts_on_page, idea_page, react_on_page
 from tests.support import count_queries, make_idea, make_member, make_proposal, sign_in
 
 
@@ -97,6 +98,46 @@ def test_browsers_revalidate_with_the_etag(cached_app):
         ),
     )
     assert queries == 0
+
+
+def test_public_pages_give_a_visitor_no_session_so_they_keep_getting_kept_pages(cached_app):
+    make_member(cached_app, email="author@example.org")
+    make_member(cached_app, email="org@example.org", role=Role.ORGANISER)
+    idea = make_idea(cached_app, "author@example.org", "Night buses")
+    proposal = make_proposal(cached_app, "org@example.org", "Adopt the charter?")
+    visitor = cached_app.test_client()
+    pages = ["/", "/ideas", idea_page(cached_app, idea), f"/proposals/{proposal}", "/updates"]
+    pages.append("/common-ground")
+    canonical = []
+    for path in pages:
+        response = visitor.get(path, follow_redirects=True)
+        assert response.status_code == 200, path
+        assert "Set-Cookie" not in response.headers, path
+        canonical.append(response.request.path)
+    assert visitor.get_cookie(cached_app.config["SESSION_COOKIE_NAME"]) is None
+    for path in canonical:
+        assert fetch(cached_app, visitor, path)[2] == 0, path
+
+
+def test_supports_leave_kept_pages_which_show_the_new_counts_within_their_lifetime(cached_app):
+    """A support is not content: at a busy time there are many a second, and each would
+    otherwise throw every kept page away. The supporter sees their own count at once."""
+    make_member(cached_app, email="author@example.org")
+    idea = make_idea(cached_app, "author@example.org", "Night buses")
+    page = idea_page(cached_app, idea)
+    make_member(cached_app, email="fan@example.org", name="Fan")
+    fan = cached_app.test_client()
+    sign_in(fan, "fan@example.org")
+    visitor = cached_app.test_client()
+    assert counts_on_page(fetch(cached_app, visitor, page)[1]) == (0, 0)
+
+    assert counts_on_page(react_on_page(fan, idea, "support").get_data(as_text=True)) == (1, 0)
+
+    _status, kept, queries = fetch(cached_app, visitor, page)
+    assert queries == 0 and counts_on_page(kept) == (0, 0)
+    with time_machine.travel(utcnow() + timedelta(seconds=121)):
+        _status, fresh, queries = fetch(cached_app, visitor, page)
+    assert queries > 0 and counts_on_page(fresh) == (1, 0)
 
 
 def test_a_kept_page_is_not_served_once_a_vote_closes(cached_app):

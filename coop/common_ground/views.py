@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from coop.common_ground import scorer, services
 from coop.common_ground.tasks import interval
 from coop.extensions import db
-from coop.web import CsrfForm
+from coop.web import CsrfForm, members_form
 
 bp = Blueprint("common_ground", __name__)
 
@@ -17,7 +17,7 @@ def explainer():
         common_ground_count=services.common_ground_count(),
         rules=scorer,
         every_minutes=round(interval(current_app.config).total_seconds() / 60),
-        action_form=CsrfForm(),
+        action_form=members_form(CsrfForm),
     )
 
 

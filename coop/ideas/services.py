@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, lazyload, with_expression
 from coop.accounts.models import Member
 from coop.accounts.permissions import require_contributor, require_organiser
 from coop.audit import services as audit
+from coop.cache import counts_only
 from coop.comments.models import Comment
 from coop.errors import Conflict, Invalid, NotAllowed, NotFound
 from coop.extensions import db, insert_or_skip, utcnow
@@ -160,13 +161,18 @@ def react(actor: Member, idea_id: int, reaction: str) -> int:
     idea = visible_idea(actor, idea_id, with_relations=False)
     if idea.stage not in REACTABLE_STAGES or not idea.is_published:
         raise Conflict("This idea is closed to support and opposition.")
-    new = REACTIONS[reaction]
-    if new and _first_reaction(actor.id, idea_id, new):
-        db.session.expire(idea, COUNTERS)
+    with counts_only(db.session):  # kept pages show counts a little late (coop/cache.py)
+        new = _record_reaction(actor.id, idea_id, REACTIONS[reaction])
+    db.session.expire(idea, COUNTERS)
+    return new
+
+
+def _record_reaction(member_id: int, idea_id: int, new: int) -> int:
+    if new and _first_reaction(member_id, idea_id, new):
         return new
     existing = db.session.scalar(
         select(Reaction)
-        .where(Reaction.member_id == actor.id, Reaction.idea_id == idea_id)
+        .where(Reaction.member_id == member_id, Reaction.idea_id == idea_id)
         .with_for_update()
     )
     old = existing.value if existing else 0
@@ -175,7 +181,7 @@ def react(actor: Member, idea_id: int, reaction: str) -> int:
     # A support taken back counts against "trending" only if it was recent enough.
     recent = existing is not None and existing.created_at >= window_start(utcnow())
     if existing is None:
-        db.session.add(Reaction(member_id=actor.id, idea_id=idea_id, value=new))
+        db.session.add(Reaction(member_id=member_id, idea_id=idea_id, value=new))
     elif new == 0:
         db.session.delete(existing)
     else:
@@ -184,7 +190,6 @@ def react(actor: Member, idea_id: int, reaction: str) -> int:
     db.session.execute(
         update(Idea).where(Idea.id == idea_id).values(_counters_moved(old, new, recent))
     )
-    db.session.expire(idea, COUNTERS)
     return new
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from celery import shared_task
 from sqlalchemy import func, select, update
 
+from coop.cache import counts_only
 from coop.extensions import db, utcnow
 from coop.ideas.models import Idea, Reaction
 
@@ -32,7 +33,9 @@ def refresh_trending(now: datetime) -> int:
     )
     statement = update(Idea).where(Idea.trending_count != recent).values(trending_count=recent)
     # Thousands of rows, none of them loaded in the session: nothing to keep in step.
-    return db.session.execute(statement, execution_options={"synchronize_session": False}).rowcount
+    with counts_only(db.session):
+        found = db.session.execute(statement, execution_options={"synchronize_session": False})
+    return found.rowcount
 
 
 @shared_task(name=TASK_NAME)

@@ -15,7 +15,7 @@ from coop.limits import per_member
 from coop.moderation.rules import can_see
 from coop.proposals.services import proposal_for_idea
 from coop.read_only import read_only
-from coop.web import CsrfForm, form_status, page_number, show_error
+from coop.web import CsrfForm, form_status, members_form, page_number, show_error
 
 bp = Blueprint("ideas", __name__)
 
@@ -79,7 +79,7 @@ def show(idea_id: int, slug: str | None = None):
     idea = services.visible_idea(current_user, idea_id)
     if slug != idea.slug and can_see(current_user, idea):  # the slug would tell a hidden title
         return redirect(idea_url(idea), 301)
-    return _idea_page(idea, CommentForm())
+    return _idea_page(idea, members_form(CommentForm))
 
 
 def _idea_page(idea: Idea, comment_form: CommentForm, status: int = 200):
@@ -92,7 +92,7 @@ def _idea_page(idea: Idea, comment_form: CommentForm, status: int = 200):
         **discussion_context(idea),
         can_see_content=can_see(current_user, idea),
         comment_form=comment_form,
-        action_form=CsrfForm(),
+        action_form=members_form(CsrfForm),
     )
     return page, status
 

@@ -12,7 +12,7 @@ from coop.proposals import queries, services
 from coop.proposals.forms import ProposalForm, VoteForm
 from coop.proposals.models import Proposal
 from coop.uktime import from_uk_local
-from coop.web import CsrfForm, form_status, show_error
+from coop.web import CsrfForm, form_status, members_form, show_error
 
 bp = Blueprint("proposals", __name__)
 
@@ -67,7 +67,7 @@ def show(proposal_id: int, slug: str | None = None):
     proposal = services.visible_proposal(current_user, proposal_id)
     if slug != proposal.slug:
         return redirect(proposal_url(proposal), 301)
-    return _proposal_page(proposal, CommentForm(), VoteForm())
+    return _proposal_page(proposal, members_form(CommentForm), members_form(VoteForm))
 
 
 def _proposal_page(proposal: Proposal, comment_form, vote_form, status: int = 200):
@@ -86,7 +86,7 @@ def _proposal_page(proposal: Proposal, comment_form, vote_form, status: int = 20
         vote_form=vote_form,
         **discussion_context(proposal),
         comment_form=comment_form,
-        action_form=CsrfForm(),
+        action_form=members_form(CsrfForm),
     )
     return page, status
 

@@ -10,7 +10,7 @@ from coop.read_only import read_only
 from coop.updates import services
 from coop.updates.forms import DeleteUpdateForm, UpdateForm
 from coop.updates.models import Update
-from coop.web import form_status, page_number, show_error
+from coop.web import form_status, members_form, page_number, show_error
 
 bp = Blueprint("updates", __name__)
 
@@ -32,7 +32,7 @@ def show(update_id: int, slug: str | None = None):
     update = services.get_update(update_id)
     if slug != update.slug:
         return redirect(update_url(update), 301)
-    return _update_page(update, DeleteUpdateForm())
+    return _update_page(update, members_form(DeleteUpdateForm))
 
 
 def _update_page(update: Update, delete_form: DeleteUpdateForm, status: int = 200):
