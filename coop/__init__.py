@@ -44,7 +44,6 @@ def check_production_config(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from coop.celery_app import celery_init_app
     from coop.extensions import csrf, db, limiter, login_manager, migrate, ping_idle_connections
-    from coop.read_only import register_read_only
 
     db.init_app(app)
     with app.app_context():
@@ -55,7 +54,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     celery_init_app(app)
-    register_read_only(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -105,6 +103,7 @@ def register_hooks(app: Flask) -> None:
     from coop.errors import register_error_handlers
     from coop.fragments import register_fragments
     from coop.pagecache import register_page_cache
+    from coop.read_only import register_read_only
     from coop.security import register_security_headers
     from coop.uktime import iso, uk_date, uk_datetime
     from coop.web import template_globals, url_pattern
@@ -112,6 +111,7 @@ def register_hooks(app: Flask) -> None:
     register_error_handlers(app)
     register_security_headers(app)
     register_page_cache(app)  # after the headers: its after_request runs before theirs
+    register_read_only(app)  # orders the page cache's hook and its own before the member's
     register_fragments(app)
     app.context_processor(template_globals)
     app.add_template_global(url_pattern)

@@ -118,6 +118,7 @@ COUNTS_ONLY = "coop.counts_only"
 @contextmanager
 def counts_only(session: Session) -> Iterator[None]:
     """Writes in this block move counts shown on pages, no content: kept pages stay."""
+    session.flush()  # changes made before the block are noticed as what they are
     session.info[COUNTS_ONLY] = True
     try:
         yield

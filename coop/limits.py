@@ -39,7 +39,8 @@ def per_member(name: str, newcomer_name: str | None = None, every_attempt: bool 
     """Decorator: limit POSTs of a signed-in member's action (a 429 page with Retry-After).
     Only what was actually posted counts (a form sent back with an error does not), which
     takes two Redis round trips, a check before and a count after; `every_attempt` counts
-    each POST as it comes, in one, for one-click actions that have no form to get wrong."""
+    each POST as it comes, in one, for quick actions (a support, a vote) where a refused
+    attempt counting against the limit is no loss."""
     return limiter.limit(
         _limits(name, newcomer_name),
         key_func=member_key,

@@ -24,7 +24,7 @@ NOT_KEPT = {"Set-Cookie", "Content-Length", "Date", "Vary"}
 def register_page_cache(app: Flask) -> None:
     cache.register_cache(app)
     if "coop.cache" in app.extensions:
-        app.before_request(_serve_kept_page)
+        app.before_request(serve_kept_page)
         app.after_request(_keep_page)
 
 
@@ -51,7 +51,7 @@ def _key() -> str:
     return "page:" + hashlib.sha256(what).hexdigest()
 
 
-def _serve_kept_page() -> Response | None:
+def serve_kept_page() -> Response | None:
     if not _is_cacheable():
         return None
     key = _key()

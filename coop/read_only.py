@@ -1,23 +1,28 @@
 """Pages that only read run outside a transaction on PostgreSQL: no BEGIN before their
 first query and no ROLLBACK after their last, two round trips fewer on each of the most
-visited pages. Under PostgreSQL's READ COMMITTED every statement takes its own snapshot
-inside a transaction too, so such a page reads exactly what it would have read.
+visited pages. Under READ COMMITTED (PostgreSQL's default, which we keep) every statement
+takes its own snapshot inside a transaction too, so such a page reads exactly what it
+would have read.
 
     @bp.get("/ideas")
     @read_only
     def index(): ...
 
 Only for GET and HEAD, and only for views that never write: without a transaction,
-writes would not land together. A write attempted by such a view is refused (on SQLite
-too, so the tests catch it); a view that writes, or calls code that might (closing a
-vote whose time is up), keeps its transaction, the default.
+writes would not land together. A statement that writes, sent while such a view runs, is
+refused before it reaches the database (on SQLite too, so the tests catch it); a view
+that writes, or calls code that might (closing a vote whose time is up), keeps its
+transaction, the default.
 """
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Engine
 
-from coop.extensions import db
+from coop.extensions import db, limiter
+from coop.pagecache import serve_kept_page
+
+WRITES = {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "CREATE", "ALTER", "DROP", "COPY"}
 
 
 def read_only(view):
@@ -26,8 +31,16 @@ def read_only(view):
 
 
 def register_read_only(app: Flask) -> None:
-    """Before every other hook: one of them loads the signed-in member."""
-    app.before_request_funcs.setdefault(None, []).insert(0, _without_transaction)
+    """Right after the CSRF and rate-limit checks and the kept pages (a kept page needs no
+    connection at all), before the hooks that load the signed-in member."""
+    hooks = app.before_request_funcs.setdefault(None, [])
+    first = [hook for hook in (serve_kept_page,) if hook in hooks] + [_without_transaction]
+    for hook in first:
+        if hook in hooks:
+            hooks.remove(hook)
+    limits = limiter._check_request_limit  # Flask-Limiter's own before_request hook
+    at = hooks.index(limits) + 1 if limits in hooks else 0
+    hooks[at:at] = first
 
 
 def _without_transaction() -> None:
@@ -40,17 +53,10 @@ def _without_transaction() -> None:
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
-def _in_read_only_view() -> bool:
-    return has_request_context() and g.get("read_only", False)
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_flush(session: Session, _context, _instances) -> None:
-    if _in_read_only_view() and (session.new or session.dirty or session.deleted):
-        raise RuntimeError(f"{request.endpoint} is marked read_only but changes rows")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_write(state) -> None:
-    if _in_read_only_view() and (state.is_insert or state.is_update or state.is_delete):
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_writes(_connection, _cursor, statement: str, *_args) -> None:
+    if not (has_request_context() and g.get("read_only", False)):
+        return
+    words = statement.split(None, 1)
+    if words and words[0].upper() in WRITES:
         raise RuntimeError(f"{request.endpoint} is marked read_only but writes")

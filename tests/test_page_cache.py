@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import event
 
 from coop import cache, pagecache
 from coop.accounts.models import Role
@@ -36,13 +37,20 @@ def fetch(app, client, path: str, **headers) -> tuple[int, str, int]:
 
 def test_a_visitor_gets_a_kept_page_without_any_sql(cached_app):
     make_member(cached_app, email="author@example.org")
-    make_idea(cached_app, "author@example.org", "Night buses")
+    idea = make_idea(cached_app, "author@example.org", "Night buses")
     visitor = cached_app.test_client()
-    for path in ("/", "/ideas", "/ideas?sort=supported", "/api/v1/ideas", "/ideas.atom"):
+    checkouts = []
+    with cached_app.app_context():
+        pool = db.engine.pool
+    event.listen(pool, "checkout", lambda *_: checkouts.append(1))
+    paths = ["/", "/ideas", "/ideas?sort=supported", idea_page(cached_app, idea)]
+    for path in [*paths, "/api/v1/ideas", "/ideas.atom"]:
         status, first, queries = fetch(cached_app, visitor, path)
         assert status == 200 and queries > 0, path
+        checkouts.clear()
         status, again, queries = fetch(cached_app, visitor, path)
         assert (status, again, queries) == (200, first, 0), path
+        assert checkouts == [], path  # not even a connection: the database may be down
 
 
 def test_a_change_to_public_content_shows_at_once(cached_app):

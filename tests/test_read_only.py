@@ -3,7 +3,7 @@ refused if they ever write, on either database."""
 
 import pytest
 from flask import request
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from coop.extensions import db
 from coop.ideas.models import Topic
@@ -17,19 +17,35 @@ def topics(app) -> int:
         return db.session.scalar(select(func.count()).select_from(Topic))
 
 
+RAW_INSERT = text(
+    "INSERT INTO topics (name, slug, description, archived, created_at) "
+    "VALUES ('Raw', 'raw', '', false, '2026-01-01 00:00:00+00:00')"
+)
+
+
 def test_a_read_only_view_that_writes_is_refused_and_writes_nothing(app):
-    @read_only
     def careless():
         db.session.add(Topic(name="Written by a page", slug="written"))
         db.session.flush()
         return "written"
 
-    app.add_url_rule("/careless", view_func=careless)
+    def sly():
+        db.session.execute(RAW_INSERT)
+        db.session.commit()
+        return "written"
+
+    for name, view in (("careless", careless), ("sly", sly)):
+        app.add_url_rule(f"/{name}", f"{name}_marked", view_func=read_only(view))
+    app.add_url_rule("/sly-unmarked", "sly_unmarked", view_func=lambda: sly())  # not marked
+    client = app.test_client()
     before = topics(app)
-    response = app.test_client().get("/careless")
-    assert response.status_code == 500
-    assert "written" not in response.get_data(as_text=True)
+    for path in ("/careless", "/sly"):
+        response = client.get(path)
+        assert response.status_code == 500, path
+        assert "written" not in response.get_data(as_text=True)
     assert topics(app) == before
+    assert client.get("/sly-unmarked").status_code == 200  # the same SQL, where writing is allowed
+    assert topics(app) == before + 1
 
 
 @pytest.mark.skipif(TEST_DB != "postgresql", reason="SQLite's transactions cost no round trip")

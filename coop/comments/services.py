@@ -46,6 +46,14 @@ def thread_for(target: Idea | Proposal, reader: Member | None = None) -> list[Th
     return list(threads.values())
 
 
+def wrote_in(threads: list[Thread], member_id: int) -> bool:
+    return any(
+        comment.author_id == member_id
+        for thread in threads
+        for comment in (thread.comment, *thread.replies)
+    )
+
+
 def shared_reading(reader: Member | None, target: Idea | Proposal) -> tuple:
     """Who else sees the discussion exactly as `reader` does, so that it can be kept for
     them (coop/fragments.py): every visitor; every member who wrote none of it and does not

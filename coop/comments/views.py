@@ -19,15 +19,13 @@ def discussion_context(target) -> dict:
     threads, loaded only when nothing is kept."""
     # A page sent back with a comment's errors is not what anyone else would see.
     get = request.method == "GET"
-    key = (
-        fragment_key("discussion", *services.shared_reading(current_user, target)) if get else None
-    )
+    reading = services.shared_reading(current_user, target)
+    key = fragment_key("discussion", *reading) if get else None
     kept = kept_fragment(key)
-    return {
-        "discussion_kept": kept,
-        "discussion_key": key,
-        "threads": None if kept else services.thread_for(target, current_user),
-    }
+    threads = None if kept else services.thread_for(target, current_user)
+    if threads and reading[0] == "member" and services.wrote_in(threads, current_user.id):
+        key = None  # they commented a moment ago, elsewhere: their controls are not for all
+    return {"discussion_kept": kept, "discussion_key": key, "threads": threads}
 
 
 def submit_comment(target) -> tuple[CommentForm, Comment | None]:
