@@ -55,6 +55,8 @@ def seed(n_members: int, n_ideas: int, now: datetime) -> Network:
     # Statistics for the planner, and a visibility map for index-only scans.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(sa.text("VACUUM ANALYZE"))
+        # Write the seeded pages out now, not in a checkpoint during the measurements.
+        connection.execute(sa.text("CHECKPOINT"))
     return Network(
         members=n_members,
         ideas=n_ideas,
