@@ -42,6 +42,12 @@ REDIS_URL = os.environ.get("COOP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SIZES = {"small": 2_000, "national": 20_000, "large": 200_000}
 MEMBERS = 100_000
 SECRET = "bench-" + "0123456789abcdef" * 3  # a throwaway database's key
+# The in-process app makes the signed-in cookies: it signs and names them as production does.
+APP_SETTINGS = {
+    "SECRET_KEY": SECRET,
+    "SESSION_COOKIE_NAME": "__Host-session",
+    "REMEMBER_COOKIE_NAME": "__Host-remember",
+}
 
 
 @dataclass
@@ -78,12 +84,7 @@ def main() -> None:
 
 
 def run_size(size: str, ideas: int, args) -> SizeRun:
-    overrides = {
-        "SECRET_KEY": SECRET,
-        "SESSION_COOKIE_NAME": "__Host-session",
-        "REMEMBER_COOKIE_NAME": "__Host-remember",
-    }
-    with throwaway_app(f"coop_bench_http_{size}", overrides) as app:
+    with throwaway_app(f"coop_bench_http_{size}", APP_SETTINGS) as app:
         print(f"[{size}] seeding {MEMBERS:,} members and {ideas:,} ideas...", flush=True)
         network = seed(MEMBERS, ideas, utcnow())
         print(f"[{size}] seeded in {network.seconds:.0f} s; preparing requests", flush=True)

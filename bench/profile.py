@@ -19,7 +19,7 @@ from pathlib import Path
 import redis
 
 from bench.database import throwaway_app
-from bench.http import MEMBERS, REDIS_URL, SECRET, SIZES, measure, server_env
+from bench.http import APP_SETTINGS, MEMBERS, REDIS_URL, SIZES, measure, server_env
 from bench.http_targets import endpoints
 from bench.load import Gunicorn
 from bench.national_data import seed
@@ -40,12 +40,7 @@ def main() -> None:
     parser.add_argument("--no-profile", action="store_true", help="only measure, no py-spy")
     args = parser.parse_args()
     wanted = [name for name in args.endpoints.split(",") if name]
-    overrides = {
-        "SECRET_KEY": SECRET,
-        "SESSION_COOKIE_NAME": "__Host-session",
-        "REMEMBER_COOKIE_NAME": "__Host-remember",
-    }
-    with throwaway_app(f"coop_bench_profile_{args.size}", overrides) as app:
+    with throwaway_app(f"coop_bench_profile_{args.size}", APP_SETTINGS) as app:
         network = seed(MEMBERS, SIZES[args.size], utcnow())
         targets = [
             e

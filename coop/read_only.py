@@ -34,13 +34,12 @@ def register_read_only(app: Flask) -> None:
     """Right after the CSRF and rate-limit checks and the kept pages (a kept page needs no
     connection at all), before the hooks that load the signed-in member."""
     hooks = app.before_request_funcs.setdefault(None, [])
-    first = [hook for hook in (serve_kept_page,) if hook in hooks] + [_without_transaction]
-    for hook in first:
-        if hook in hooks:
-            hooks.remove(hook)
+    kept_pages = [serve_kept_page] if serve_kept_page in hooks else []  # off when no cache
+    for hook in kept_pages:
+        hooks.remove(hook)
     limits = limiter._check_request_limit  # Flask-Limiter's own before_request hook
     at = hooks.index(limits) + 1 if limits in hooks else 0
-    hooks[at:at] = first
+    hooks[at:at] = [*kept_pages, _without_transaction]
 
 
 def _without_transaction() -> None:

@@ -117,3 +117,28 @@ def test_a_proposals_discussion_is_kept_too(cached_app):
     _first, first_queries = read(cached_app, two, path)
     again, again_queries = read(cached_app, two, path)
     assert "Yes, at last." in again and again_queries < first_queries
+
+
+def test_a_discussion_holding_the_readers_own_comment_is_not_kept_for_every_member(cached_app):
+    """The reader commented from another tab between the idea's query (which said they had
+    not) and the threads': their Edit controls must not be kept for all members."""
+    from flask_login import login_user
+
+    from coop.accounts.services import find_by_email
+    from coop.comments.views import discussion_context
+    from coop.extensions import db
+    from coop.ideas.services import get_idea
+
+    writer = member_client(cached_app, "writer@example.org", "Wyn Writer")
+    idea = make_idea(cached_app, "writer@example.org", "Night buses")
+    submit(
+        writer, f"/ideas/{idea}/night-buses", {"body": "First!"}, action=f"/ideas/{idea}/comments"
+    )
+    with cached_app.test_request_context(f"/ideas/{idea}/night-buses"):
+        member = find_by_email("writer@example.org")
+        login_user(member)
+        target = get_idea(idea, reader=member)
+        target.reader_commented = False  # as read a moment before the comment landed
+        context = discussion_context(target)
+        assert context["threads"] and context["discussion_key"] is None
+        db.session.rollback()

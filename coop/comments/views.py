@@ -18,12 +18,11 @@ def discussion_context(target) -> dict:
     """What a page's discussion needs: kept for readers alike (coop/fragments.py), or its
     threads, loaded only when nothing is kept."""
     # A page sent back with a comment's errors is not what anyone else would see.
-    get = request.method == "GET"
-    reading = services.shared_reading(current_user, target)
-    key = fragment_key("discussion", *reading) if get else None
+    reading = services.shared_reading(current_user, target) if request.method == "GET" else None
+    key = fragment_key("discussion", *reading) if reading else None
     kept = kept_fragment(key)
     threads = None if kept else services.thread_for(target, current_user)
-    if threads and reading[0] == "member" and services.wrote_in(threads, current_user.id):
+    if threads and key and reading[0] == "member" and services.wrote_in(threads, current_user.id):
         key = None  # they commented a moment ago, elsewhere: their controls are not for all
     return {"discussion_kept": kept, "discussion_key": key, "threads": threads}
 
