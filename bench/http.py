@@ -7,9 +7,12 @@ PostgreSQL database, seeds it in bulk (bench/national_data.py), serves the app w
 gunicorn (2 sync workers, production settings, Redis) and loads each endpoint from wrk
 (a second process: 2 threads, 16 connections) for a fixed time after a warm-up. A static
 file served by the same gunicorn is the ceiling: every throughput is also given as a
-share of it, which stays meaningful on a noisy machine. SQL statements per request are
-counted in-process on the same database; peak memory per worker is read from /proc.
-Budgets (issue 8) are checked and everything is written to bench/results.md.
+share of it, which stays meaningful on a noisy machine. Once every size has been loaded,
+the list and idea pages are loaded again with the page cache off, every size in turn,
+round after round (bench/growth.py), for what building them costs at each size. SQL
+statements per request are counted in-process on the same database; peak memory per
+worker is read from /proc. Budgets (issue 8) are checked and everything is written to
+bench/results.md.
 
     make bench       # or: .venv/bin/python -m bench.http [--sizes small,national,large]
 
@@ -18,6 +21,7 @@ database the benchmark may empty (default redis://127.0.0.1:6379/14).
 """
 
 import argparse
+import contextlib
 import os
 import platform
 import signal
@@ -28,8 +32,9 @@ from pathlib import Path
 
 import redis
 import sqlalchemy as sa
+from flask import Flask
 
-from bench import budgets
+from bench import budgets, growth
 from bench.database import throwaway_app
 from bench.http_targets import ANONYMOUS_PAGES, Endpoint, endpoints, uncached_twin
 from bench.load import Gunicorn, LoadResult, run_wrk
@@ -64,6 +69,11 @@ class SizeRun:
     network: Network
     measured: list[Measured]
     peak_rss_mib: list[float]
+    app: Flask  # on this size's database, for the SQL counts
+
+    @property
+    def targets(self) -> list[Endpoint]:
+        return [measured.endpoint for measured in self.measured]
 
 
 def main() -> None:
@@ -72,44 +82,68 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per endpoint")
     parser.add_argument("--warm-up", type=float, default=2.0, help="seconds before each")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=growth.ROUNDS, help="of the cache-off loads")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("Terminated."))
-    runs = []
-    for size in args.sizes.split(","):
-        runs.append(run_size(size, SIZES[size], args))
+    with contextlib.ExitStack() as databases:  # every size's database, until the end
+        runs = []
+        for size in args.sizes.split(","):
+            app = databases.enter_context(throwaway_app(f"coop_bench_http_{size}", APP_SETTINGS))
+            runs.append(run_size(app, size, SIZES[size], args))
+        uncached_pages(runs, args)
     report = budgets.report(runs, args, _machine())
     args.output.write_text(report)
     print(report)
 
 
-def run_size(size: str, ideas: int, args) -> SizeRun:
-    with throwaway_app(f"coop_bench_http_{size}", APP_SETTINGS) as app:
-        print(f"[{size}] seeding {MEMBERS:,} members and {ideas:,} ideas...", flush=True)
-        network = seed(MEMBERS, ideas, utcnow())
-        print(f"[{size}] seeded in {network.seconds:.0f} s; preparing requests", flush=True)
-        targets = endpoints(app, network)
-        redis.Redis.from_url(REDIS_URL).flushdb()
-        env = server_env(app)
-        loads = {}
-        with Gunicorn(env) as server:
-            for endpoint in targets:
-                loads[endpoint.name] = measure(server.url, endpoint, args)
-                print(f"[{size}] {_line(endpoint.name, loads[endpoint.name][0])}", flush=True)
-            peak = server.peak_rss_mib()
-        # The same list and idea pages with the page cache off, one request at a time: p50
-        # is what a page costs to build, and how that grows with the data (no queue in it).
-        uncached = [uncached_twin(e) for e in targets if e.group in ANONYMOUS_PAGES]
-        with Gunicorn({**env, "PAGE_CACHE_SECONDS": "0"}) as server:
-            for endpoint in uncached:
-                loads[endpoint.name] = measure(server.url, endpoint, args, connections=1)
-                print(f"[{size}] {_line(endpoint.name, loads[endpoint.name][0])}", flush=True)
-            peak += server.peak_rss_mib()
-        measured = [
-            Measured(endpoint, *loads[endpoint.name], count_queries(app, endpoint))
-            for endpoint in targets + uncached
-        ]
-    return SizeRun(size, network, measured, peak)
+def run_size(app: Flask, size: str, ideas: int, args) -> SizeRun:
+    """Seed this size's database (its app context is the current one) and load every
+    endpoint through the page cache, as in production."""
+    print(f"[{size}] seeding {MEMBERS:,} members and {ideas:,} ideas...", flush=True)
+    network = seed(MEMBERS, ideas, utcnow())
+    print(f"[{size}] seeded in {network.seconds:.0f} s; preparing requests", flush=True)
+    targets = endpoints(app, network)
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    loads = {}
+    with Gunicorn(server_env(app)) as server:
+        for endpoint in targets:
+            loads[endpoint.name] = measure(server.url, endpoint, args)
+            print(f"[{size}] {_line(endpoint.name, loads[endpoint.name][0])}", flush=True)
+        peak = server.peak_rss_mib()
+    measured = [
+        Measured(endpoint, *loads[endpoint.name], count_queries(app, endpoint))
+        for endpoint in targets
+    ]
+    return SizeRun(size, network, measured, peak, app)
+
+
+def uncached_pages(runs: list[SizeRun], args) -> None:
+    """The list and idea pages again, with the page cache off, one request at a time, so
+    that p50 is what building a page costs, with no queue in it. Every size is served at
+    once and loaded in turn, a short load each, round after round
+    (bench/growth.py): the machine's drift over minutes then falls on every size alike,
+    and the growth with the data is what remains."""
+    twins = {
+        run.size: [uncached_twin(e) for e in run.targets if e.group in ANONYMOUS_PAGES]
+        for run in runs
+    }
+    with contextlib.ExitStack() as stack:
+        servers = {
+            run.size: stack.enter_context(
+                Gunicorn({**server_env(run.app), "PAGE_CACHE_SECONDS": "0"})
+            )
+            for run in runs
+        }
+        urls = {size: server.url for size, server in servers.items()}
+        loads = growth.interleaved(urls, twins, args.rounds)
+        for run in runs:
+            run.peak_rss_mib += servers[run.size].peak_rss_mib()
+    for run in runs:
+        for endpoint in twins[run.size]:
+            load = loads[run.size, endpoint.name]
+            print(f"[{run.size}] {_line(endpoint.name, load)}", flush=True)
+            run.measured.append(Measured(endpoint, load, None, count_queries(run.app, endpoint)))
 
 
 def server_env(app) -> dict[str, str]:
@@ -125,10 +159,8 @@ def server_env(app) -> dict[str, str]:
     }
 
 
-def measure(
-    url: str, endpoint: Endpoint, args, connections: int | None = None
-) -> tuple[LoadResult, int | None]:
-    connections = connections or args.connections
+def measure(url: str, endpoint: Endpoint, args) -> tuple[LoadResult, int | None]:
+    connections = args.connections
     run_wrk(url, endpoint.warm_up or endpoint.requests, args.warm_up, connections)
     before = _settle(endpoint.writes) if endpoint.writes else 0
     load = run_wrk(url, endpoint.requests, args.duration, connections, count=bool(endpoint.writes))
