@@ -1,10 +1,12 @@
 """Ideas: submit, edit (with revisions), withdraw, support or oppose. Callers commit."""
 
 from functools import cache
+from typing import NamedTuple
 
 from slugify import slugify
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, literal, select, update
 from sqlalchemy.orm import joinedload, lazyload, with_expression
+from sqlalchemy.orm.util import identity_key
 
 from coop.accounts.models import Member
 from coop.accounts.permissions import require_contributor, require_organiser
@@ -17,6 +19,7 @@ from coop.ideas.models import BODY_MAX, TITLE_MAX, Idea, IdeaRevision, Reaction,
 from coop.ideas.trending import window_start
 from coop.markdown import render_markdown
 from coop.moderation.rules import initial_state, is_listed
+from coop.moderation.states import ModerationState
 from coop.proposals.models import Proposal
 from coop.validation import optional_text, required_text
 
@@ -153,23 +156,31 @@ def my_reaction(actor: Member | None, idea: Idea) -> int:
     return value or 0
 
 
-def react(actor: Member, idea_id: int, reaction: str) -> int:
+class Reacted(NamedTuple):
+    value: int  # the member's reaction now: 1, -1 or 0
+    slug: str  # of the idea, for the way back to its page
+
+
+def react(actor: Member, idea_id: int, reaction: str) -> Reacted:
     """Support, oppose or take back ("none"). Counters move in the same transaction."""
     require_contributor(actor)
     if reaction not in REACTIONS:
         raise Invalid("Choose support, oppose or neither.")
-    idea = visible_idea(actor, idea_id, with_relations=False)
-    if idea.stage not in REACTABLE_STAGES or not idea.is_published:
-        raise Conflict("This idea is closed to support and opposition.")
+    new = REACTIONS[reaction]
     with counts_only(db.session):  # kept pages show counts a little late (coop/cache.py)
-        new = _record_reaction(actor.id, idea_id, REACTIONS[reaction])
-    db.session.expire(idea, COUNTERS)
-    return new
+        slug = _first_reaction(actor.id, idea_id, new) if new else None
+        if slug is None:  # not a first reaction, or not one the idea takes: look closer
+            idea = visible_idea(actor, idea_id, with_relations=False)
+            if idea.stage not in REACTABLE_STAGES or not idea.is_published:
+                raise Conflict("This idea is closed to support and opposition.")
+            new, slug = _change_reaction(actor.id, idea_id, new), idea.slug
+    loaded = db.session.identity_map.get(identity_key(Idea, idea_id))
+    if loaded is not None:
+        db.session.expire(loaded, COUNTERS)
+    return Reacted(new, slug)
 
 
-def _record_reaction(member_id: int, idea_id: int, new: int) -> int:
-    if new and _first_reaction(member_id, idea_id, new):
-        return new
+def _change_reaction(member_id: int, idea_id: int, new: int) -> int:
     existing = db.session.scalar(
         select(Reaction)
         .where(Reaction.member_id == member_id, Reaction.idea_id == idea_id)
@@ -205,28 +216,37 @@ def _counters_moved(old: int, new: int, recent: bool) -> dict:
     }
 
 
-def _first_reaction(member_id: int, idea_id: int, value: int) -> bool:
-    """Write the member's first reaction to the idea and move its counters: the usual
-    case, one statement on PostgreSQL (two on SQLite). False, with nothing written, if
-    they had one already (the unique key holds it, even at the same moment)."""
+def _first_reaction(member_id: int, idea_id: int, value: int) -> str | None:
+    """The usual case, without loading the idea: the member's first reaction to a
+    published idea open to them, written with its counters in one statement on PostgreSQL
+    (two on SQLite); the idea's slug. None, with nothing written, if they had one already
+    (the unique key holds it, even at the same moment) or the idea takes none."""
+    open_idea = select(
+        literal(member_id),
+        Idea.id,
+        literal(value, Reaction.value.type),
+        literal(utcnow(), Reaction.created_at.type),
+    ).where(
+        Idea.id == idea_id,
+        Idea.moderation_state == ModerationState.PUBLISHED,
+        Idea.stage.in_(REACTABLE_STAGES),
+    )
     inserted = (
         insert_or_skip(Reaction)
-        .values(member_id=member_id, idea_id=idea_id, value=value, created_at=utcnow())
+        .from_select(["member_id", "idea_id", "value", "created_at"], open_idea)
         .on_conflict_do_nothing(index_elements=[Reaction.member_id, Reaction.idea_id])
         .returning(Reaction.id)
     )
     counted = update(Idea).where(Idea.id == idea_id).values(_counters_moved(0, value, False))
     if db.session.get_bind().dialect.name != "postgresql":  # SQLite: no INSERT in a WITH
         if db.session.scalar(inserted) is None:
-            return False
-        db.session.execute(counted)
-        return True
-    written = inserted.cte("written")
-    counted = counted.where(select(written.c.id).exists()).add_cte(written)
-    moved = db.session.execute(
-        counted.returning(Idea.id), execution_options={"synchronize_session": False}
+            return None
+    else:
+        written = inserted.cte("written")
+        counted = counted.where(select(written.c.id).exists()).add_cte(written)
+    return db.session.scalar(
+        counted.returning(Idea.slug), execution_options={"synchronize_session": False}
     )
-    return moved.scalar() is not None
 
 
 def create_topic(actor: Member, name: str, description: str) -> Topic:

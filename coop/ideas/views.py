@@ -132,17 +132,15 @@ def withdraw(idea_id: int):
 @login_required
 @per_member("LIMIT_REACTIONS", every_attempt=True)
 def react(idea_id: int):
-    # The way back, while the idea is loaded: the commit expires it (a query to reload).
-    idea = services.visible_idea(current_user, idea_id, with_relations=False)
-    back = idea_url(idea, _anchor="reactions")
     try:
-        value = services.react(current_user, idea_id, request.form.get("reaction", ""))
+        reacted = services.react(current_user, idea_id, request.form.get("reaction", ""))
         db.session.commit()
     except IntegrityError as error:  # the same member reacting twice at the same moment
         db.session.rollback()
         raise Conflict("Your reaction changed at the same moment elsewhere. Try again.") from error
     messages = {1: "You support this idea.", -1: "You oppose this idea.", 0: "Reaction removed."}
-    flash(messages[value], "success")
+    flash(messages[reacted.value], "success")
+    back = url_for("ideas.show", idea_id=idea_id, slug=reacted.slug, _anchor="reactions")
     return redirect(back)
 
 

@@ -1,10 +1,11 @@
 import re
 
 import pytest
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coop.extensions import db
-from coop.ideas.models import Reaction
+from coop.ideas.models import Idea, Reaction
 from tests.ideas.helpers import (
     counts_on_page,
     idea_page,
@@ -14,7 +15,15 @@ from tests.ideas.helpers import (
     reactions_of,
     without_tokens,
 )
-from tests.support import load_member, make_idea, make_member, sign_in, submit
+from tests.support import (
+    count_queries,
+    csrf_token,
+    load_member,
+    make_idea,
+    make_member,
+    sign_in,
+    submit,
+)
 
 NOT_PRESSED = [("support", "false"), ("oppose", "false")]
 REACTOR_DETAILS = ["Zebedee", "Quillfeather", "Xanthippe", "Marchbanks", "zebedee@", "xanthippe@"]
@@ -176,3 +185,48 @@ def test_an_unverified_member_cannot_react(app, client, idea_id):
     assert reactions_of(app, idea_id) == []
     html = client.get(f"/ideas/{idea_id}", follow_redirects=True).get_data(as_text=True)
     assert reaction_buttons(html) == []
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("stage", "withdrawn"), ("stage", "carried"), ("moderation_state", "hidden")],
+)
+def test_a_first_support_of_an_idea_closed_to_it_writes_nothing(app, idea_id, column, value):
+    alice = member_client(app, "alice@example.org", "Alice")
+    token = csrf_token(alice, idea_page(app, idea_id))  # read while it is open
+    with app.app_context():
+        db.session.execute(update(Idea).where(Idea.id == idea_id).values({column: value}))
+        db.session.commit()
+    form = {"csrf_token": token, "reaction": "support"}
+    response = alice.post(f"/ideas/{idea_id}/react", data=form)
+    assert response.status_code == 409
+    assert "closed to support and opposition" in response.get_data(as_text=True)
+    assert reactions_of(app, idea_id) == []
+    assert counts_in_columns(app, idea_id) == (0, 0)
+
+
+def test_a_support_of_an_idea_that_does_not_exist_is_404_and_writes_nothing(app, idea_id):
+    alice = member_client(app, "alice@example.org", "Alice")
+    page = idea_page(app, idea_id)
+    response = submit(alice, page, {"reaction": "support"}, f"/ideas/{idea_id + 99}/react")
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Reaction)) == 0
+
+
+def test_a_first_support_goes_back_to_the_idea_page_in_two_statements(app, idea_id):
+    """The member, then the support with its counters (one statement on PostgreSQL, an
+    insert and an update on SQLite): the idea is not loaded to find the way back."""
+    alice = member_client(app, "alice@example.org", "Alice")
+    page = idea_page(app, idea_id)
+    form = {"csrf_token": csrf_token(alice, page), "reaction": "support"}
+    responses = []
+    count = count_queries(
+        app, lambda: responses.append(alice.post(f"/ideas/{idea_id}/react", data=form))
+    )
+    assert responses[0].status_code == 302
+    assert responses[0].headers["Location"] == f"{page}#reactions"
+    postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    assert count == (2 if postgresql else 3)
+    assert reactions_of(app, idea_id) == [(load_member(app, "alice@example.org").id, 1)]
+    assert counts_in_columns(app, idea_id) == (1, 0)
