@@ -96,15 +96,14 @@ def _proposal_page(proposal: Proposal, comment_form, vote_form, status: int = 20
 @per_member("LIMIT_REACTIONS", every_attempt=True)
 def vote(proposal_id: int):
     require_contributor(current_user)
-    proposal = services.visible_proposal(current_user, proposal_id, with_idea=False)
     form = VoteForm()
     if not form.validate_on_submit():
+        proposal = services.visible_proposal(current_user, proposal_id, with_idea=False)
         return _proposal_page(proposal, CommentForm(), form, 400)
-    services.cast_vote(current_user, proposal.id, form.choice.data)
-    back = proposal_url(proposal, _anchor="vote")  # before the commit expires the proposal
+    slug = services.cast_vote(current_user, proposal_id, form.choice.data)
     db.session.commit()
     flash("Your vote is recorded. You can change it until voting closes.", "success")
-    return redirect(back)
+    return redirect(url_for("proposals.show", proposal_id=proposal_id, slug=slug, _anchor="vote"))
 
 
 @bp.post("/proposals/<int:proposal_id>/withdraw")

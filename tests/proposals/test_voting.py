@@ -1,8 +1,8 @@
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from coop.extensions import db
-from coop.proposals.models import Vote
+from coop.extensions import db, utcnow
+from coop.proposals.models import Proposal, Vote
 from tests.proposals.helpers import (
     MEMBER,
     ORGANISER,
@@ -14,7 +14,7 @@ from tests.proposals.helpers import (
     vote,
     votes_of,
 )
-from tests.support import make_proposal, submit
+from tests.support import count_queries, csrf_token, make_proposal, submit
 
 
 @pytest.fixture
@@ -132,3 +132,40 @@ def test_the_database_keeps_one_vote_per_member_per_proposal(app, proposal_id):
             db.session.commit()
         db.session.rollback()
     assert votes_of(app, proposal_id) == {voter: "for"}
+
+
+def test_voting_on_a_withdrawn_proposal_is_refused_and_writes_nothing(app, proposal_id):
+    client = client_for(app, MEMBER)
+    page = page_of(client, proposal_id)  # read while it is open: the form has a token
+    token = csrf_token(client, page)
+    with app.app_context():
+        db.session.get(Proposal, proposal_id).withdrawn_at = utcnow()
+        db.session.commit()
+
+    form = {"csrf_token": token, "choice": "for"}
+    response = client.post(f"/proposals/{proposal_id}/vote", data=form)
+
+    assert response.status_code == 409
+    assert "This proposal was withdrawn." in response.get_data(as_text=True)
+    assert votes_of(app, proposal_id) == {}
+    missing = client.post(f"/proposals/{proposal_id + 99}/vote", data=form)
+    assert missing.status_code == 404
+
+
+def test_a_vote_goes_back_to_the_proposal_in_two_statements(app, proposal_id):
+    """The member, then the ballot with the proposal's slug (one statement on PostgreSQL,
+    an insert and a read on SQLite): the proposal is not loaded to find the way back."""
+    client = client_for(app, MEMBER)
+    page = page_of(client, proposal_id)
+    form = {"csrf_token": csrf_token(client, page), "choice": "against"}
+    responses = []
+
+    count = count_queries(
+        app, lambda: responses.append(client.post(f"/proposals/{proposal_id}/vote", data=form))
+    )
+
+    assert responses[0].status_code == 302
+    assert responses[0].headers["Location"] == f"{page}#vote"
+    postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    assert count == (2 if postgresql else 3)
+    assert votes_of(app, proposal_id) == {member_id(app, MEMBER): "against"}
