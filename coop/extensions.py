@@ -78,13 +78,13 @@ login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
 
 
-def insert_or_skip(entity):
-    """An INSERT that takes ON CONFLICT clauses, for the database in use (PostgreSQL and
-    SQLite both have them)."""
+def insert_or_skip(entity, dialect_name: str | None = None):
+    """An INSERT that takes ON CONFLICT clauses, for the database in use or the one named
+    (PostgreSQL and SQLite both have them)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(entity)
+    dialect_name = dialect_name or db.session.get_bind().dialect.name
+    return (postgresql if dialect_name == "postgresql" else sqlite).insert(entity)
 
 
 def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:

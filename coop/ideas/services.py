@@ -4,7 +4,7 @@ from functools import cache
 from typing import NamedTuple
 
 from slugify import slugify
-from sqlalchemy import exists, func, literal, select, update
+from sqlalchemy import Integer, bindparam, exists, func, literal, select, update
 from sqlalchemy.orm import joinedload, lazyload, with_expression
 from sqlalchemy.orm.util import identity_key
 
@@ -221,32 +221,44 @@ def _first_reaction(member_id: int, idea_id: int, value: int) -> str | None:
     published idea open to them, written with its counters in one statement on PostgreSQL
     (two on SQLite); the idea's slug. None, with nothing written, if they had one already
     (the unique key holds it, even at the same moment) or the idea takes none."""
+    values = {"member_id": member_id, "idea_id": idea_id, "now": utcnow()}
+    insert_first, write = _first_reaction_statements(db.session.get_bind().dialect.name, value)
+    if insert_first is not None and db.session.scalar(insert_first, values) is None:
+        return None
+    return db.session.scalar(write, values)
+
+
+@cache  # built once: a support is the busiest write there is
+def _first_reaction_statements(dialect_name: str, value: int) -> tuple:
+    """The statements of _first_reaction, with parameters member_id, idea_id and now: the
+    reaction's INSERT on its own (SQLite) or None, and the counters' UPDATE (on PostgreSQL
+    with the INSERT inside it), which returns the slug."""
+    idea_id = bindparam("idea_id", type_=Integer)
     open_idea = select(
-        literal(member_id),
+        bindparam("member_id", type_=Integer),
         Idea.id,
         literal(value, Reaction.value.type),
-        literal(utcnow(), Reaction.created_at.type),
+        bindparam("now", type_=Reaction.created_at.type),
     ).where(
         Idea.id == idea_id,
         Idea.moderation_state == ModerationState.PUBLISHED,
         Idea.stage.in_(REACTABLE_STAGES),
     )
+    # On the tables, not the entities: statements with parameters, which the ORM would
+    # take for bulk writes of rows given as dictionaries.
     inserted = (
-        insert_or_skip(Reaction)
+        insert_or_skip(Reaction.__table__, dialect_name)
         .from_select(["member_id", "idea_id", "value", "created_at"], open_idea)
         .on_conflict_do_nothing(index_elements=[Reaction.member_id, Reaction.idea_id])
         .returning(Reaction.id)
     )
-    counted = update(Idea).where(Idea.id == idea_id).values(_counters_moved(0, value, False))
-    if db.session.get_bind().dialect.name != "postgresql":  # SQLite: no INSERT in a WITH
-        if db.session.scalar(inserted) is None:
-            return None
-    else:
-        written = inserted.cte("written")
-        counted = counted.where(select(written.c.id).exists()).add_cte(written)
-    return db.session.scalar(
-        counted.returning(Idea.slug), execution_options={"synchronize_session": False}
+    counted = (
+        update(Idea.__table__).where(Idea.id == idea_id).values(_counters_moved(0, value, False))
     )
+    if dialect_name != "postgresql":  # SQLite: no INSERT in a WITH
+        return inserted, counted.returning(Idea.slug)
+    written = inserted.cte("written")
+    return None, counted.where(select(written.c.id).exists()).add_cte(written).returning(Idea.slug)
 
 
 def create_topic(actor: Member, name: str, description: str) -> Topic:

@@ -2,8 +2,9 @@
 commit, except close_proposal, which is its own unit of work (scheduled task or page read)."""
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import Integer, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import lazyload
 
 from coop.accounts.models import Member
@@ -157,11 +158,25 @@ def _ballot(member_id: int, proposal_id: int, choice: str, now: datetime) -> str
     on PostgreSQL (two on SQLite), and safe when the same member votes twice at once (the
     unique (proposal, member) constraint keeps one ballot and the last write wins). The
     proposal's slug, or None when the vote is not open."""
+    values = {"member_id": member_id, "proposal_id": proposal_id, "choice": choice, "now": now}
+    insert_first, read = _ballot_statements(db.session.get_bind().dialect.name)
+    if insert_first is not None and db.session.scalar(insert_first, values) is None:
+        return None
+    return db.session.scalar(read, values)
+
+
+@cache  # built once: a vote is a busy write when one closes
+def _ballot_statements(dialect_name: str) -> tuple:
+    """The statements of _ballot, with parameters member_id, proposal_id, choice and now:
+    the ballot's INSERT on its own (SQLite) or None, and the read of the proposal's slug
+    (on PostgreSQL with the INSERT inside it)."""
+    proposal_id = bindparam("proposal_id", type_=Integer)
+    now = bindparam("now", type_=Vote.cast_at.type)
     open_vote = select(
         Proposal.id,
-        literal(member_id),
-        literal(choice, Vote.choice.type),
-        literal(now, Vote.cast_at.type),
+        bindparam("member_id", type_=Integer),
+        bindparam("choice", type_=Vote.choice.type),
+        now,
     ).where(
         Proposal.id == proposal_id,
         Proposal.withdrawn_at.is_(None),
@@ -169,7 +184,9 @@ def _ballot(member_id: int, proposal_id: int, choice: str, now: datetime) -> str
         Proposal.opens_at <= now,
         Proposal.closes_at > now,
     )
-    ballot = insert_or_skip(Vote).from_select(
+    # On the table, not the entity: a statement with parameters, which the ORM would take
+    # for a bulk write of rows given as dictionaries.
+    ballot = insert_or_skip(Vote.__table__, dialect_name).from_select(
         ["proposal_id", "member_id", "choice", "cast_at"], open_vote
     )
     ballot = ballot.on_conflict_do_update(
@@ -177,12 +194,10 @@ def _ballot(member_id: int, proposal_id: int, choice: str, now: datetime) -> str
         set_={"choice": ballot.excluded.choice, "cast_at": ballot.excluded.cast_at},
     ).returning(Vote.proposal_id)
     slug = select(Proposal.slug)
-    if db.session.get_bind().dialect.name != "postgresql":  # SQLite: no INSERT in a WITH
-        if db.session.scalar(ballot) is None:
-            return None
-        return db.session.scalar(slug.where(Proposal.id == proposal_id))
+    if dialect_name != "postgresql":  # SQLite: no INSERT in a WITH
+        return ballot, slug.where(Proposal.id == proposal_id)
     cast = ballot.cte("cast")
-    return db.session.scalar(slug.where(Proposal.id.in_(select(cast.c.proposal_id))))
+    return None, slug.where(Proposal.id.in_(select(cast.c.proposal_id)))
 
 
 def electorate_size() -> int:
