@@ -4,8 +4,9 @@ from functools import cache
 from typing import NamedTuple
 
 from slugify import slugify
-from sqlalchemy import Integer, bindparam, exists, func, literal, select, update
-from sqlalchemy.orm import joinedload, lazyload, with_expression
+from sqlalchemy import Integer, Select, bindparam, exists, func, literal, select, update
+from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from coop.accounts.models import Member
@@ -47,35 +48,41 @@ def get_idea(idea_id: int, with_relations: bool = True, reader: Member | None = 
     the vote it is put to, and the reader's reaction and whether they commented), or alone
     when the caller needs none of it."""
     if not with_relations:
-        options = [lazyload(Idea.topic), lazyload(Idea.author)]
+        idea = db.session.get(Idea, idea_id, options=[lazyload(Idea.topic), lazyload(Idea.author)])
     elif reader is None or not reader.is_authenticated:
-        options = _page_options()
+        idea = db.session.scalar(_idea_page_statement(False), {"idea_id": idea_id})
     else:
-        options = [*_page_options(), *_reader_expressions(reader.id)]
-    idea = db.session.get(Idea, idea_id, options=options)
+        found = db.session.execute(
+            _idea_page_statement(True), {"idea_id": idea_id, "reader_id": reader.id}
+        ).first()
+        idea = found.Idea if found else None
+        if idea is not None:  # values, not options: a later refresh of the idea needs none
+            set_committed_value(idea, "reader_reaction", found.reaction)
+            set_committed_value(idea, "reader_commented", found.commented)
     if idea is None:
         raise NotFound("We could not find that idea.")
     return idea
 
 
-@cache  # built once, not on every page
-def _page_options() -> list:
-    return [
+@cache  # built once, not on every page: building and keying it cost more than running it
+def _idea_page_statement(for_a_member: bool) -> Select:
+    """The idea (parameter idea_id) with all its page shows; for a member (reader_id), also
+    their reaction and whether they commented, as columns `reaction` and `commented`."""
+    loaded = select(Idea).options(
         joinedload(Idea.score),
         joinedload(Idea.live_proposal).lazyload(Proposal.idea),  # the idea is known
-    ]
-
-
-def _reader_expressions(member_id: int) -> list:
-    # The member's id as a value, not a parameter: a later refresh of the idea reuses them.
-    reaction = select(Reaction.value).where(
-        Reaction.member_id == member_id, Reaction.idea_id == Idea.id
     )
-    commented = exists().where(Comment.idea_id == Idea.id, Comment.author_id == member_id)
-    return [
-        with_expression(Idea.reader_reaction, func.coalesce(reaction.scalar_subquery(), 0)),
-        with_expression(Idea.reader_commented, commented),
-    ]
+    if for_a_member:
+        reader_id = bindparam("reader_id", type_=Integer)
+        reaction = select(Reaction.value).where(
+            Reaction.member_id == reader_id, Reaction.idea_id == Idea.id
+        )
+        commented = exists().where(Comment.idea_id == Idea.id, Comment.author_id == reader_id)
+        loaded = loaded.add_columns(
+            func.coalesce(reaction.scalar_subquery(), 0).label("reaction"),
+            commented.label("commented"),
+        )
+    return loaded.where(Idea.id == bindparam("idea_id", type_=Integer))
 
 
 def visible_idea(reader: Member | None, idea_id: int, with_relations: bool = True) -> Idea:
