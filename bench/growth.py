@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from bench.http_targets import Endpoint
 from bench.load import LoadResult, run_wrk
 
-ROUNDS = 7
+ROUNDS = 9
 ROUND_SECONDS = 1  # wrk takes whole seconds
 WARM_UP_SECONDS = 1
 
