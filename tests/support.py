@@ -239,6 +239,17 @@ def count_queries(app, action) -> int:
     return counter.count
 
 
+def post_counting_queries(app, client, path: str, data: dict):
+    """POST `data` to `path`: the response and how many SQL statements it ran."""
+    responses = []
+    count = count_queries(app, lambda: responses.append(client.post(path, data=data)))
+    return responses[0], count
+
+
+def on_postgresql(app) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
 def make_topic(app, name: str = "Housing") -> int:
     from coop.ideas.models import Topic
     from coop.ideas.services import make_slug

@@ -16,11 +16,12 @@ from tests.ideas.helpers import (
     without_tokens,
 )
 from tests.support import (
-    count_queries,
     csrf_token,
     load_member,
     make_idea,
     make_member,
+    on_postgresql,
+    post_counting_queries,
     sign_in,
     submit,
 )
@@ -220,13 +221,9 @@ def test_a_first_support_goes_back_to_the_idea_page_in_two_statements(app, idea_
     alice = member_client(app, "alice@example.org", "Alice")
     page = idea_page(app, idea_id)
     form = {"csrf_token": csrf_token(alice, page), "reaction": "support"}
-    responses = []
-    count = count_queries(
-        app, lambda: responses.append(alice.post(f"/ideas/{idea_id}/react", data=form))
-    )
-    assert responses[0].status_code == 302
-    assert responses[0].headers["Location"] == f"{page}#reactions"
-    postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
-    assert count == (2 if postgresql else 3)
+    response, count = post_counting_queries(app, alice, f"/ideas/{idea_id}/react", form)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{page}#reactions"
+    assert count == (2 if on_postgresql(app) else 3)
     assert reactions_of(app, idea_id) == [(load_member(app, "alice@example.org").id, 1)]
     assert counts_in_columns(app, idea_id) == (1, 0)

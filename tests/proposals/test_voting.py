@@ -14,7 +14,13 @@ from tests.proposals.helpers import (
     vote,
     votes_of,
 )
-from tests.support import count_queries, csrf_token, make_proposal, submit
+from tests.support import (
+    csrf_token,
+    make_proposal,
+    on_postgresql,
+    post_counting_queries,
+    submit,
+)
 
 
 @pytest.fixture
@@ -158,14 +164,10 @@ def test_a_vote_goes_back_to_the_proposal_in_two_statements(app, proposal_id):
     client = client_for(app, MEMBER)
     page = page_of(client, proposal_id)
     form = {"csrf_token": csrf_token(client, page), "choice": "against"}
-    responses = []
 
-    count = count_queries(
-        app, lambda: responses.append(client.post(f"/proposals/{proposal_id}/vote", data=form))
-    )
+    response, count = post_counting_queries(app, client, f"/proposals/{proposal_id}/vote", form)
 
-    assert responses[0].status_code == 302
-    assert responses[0].headers["Location"] == f"{page}#vote"
-    postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
-    assert count == (2 if postgresql else 3)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{page}#vote"
+    assert count == (2 if on_postgresql(app) else 3)
     assert votes_of(app, proposal_id) == {member_id(app, MEMBER): "against"}
