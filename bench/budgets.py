@@ -3,6 +3,8 @@
 import itertools
 from datetime import UTC, datetime
 
+from bench import growth
+
 CEILING_SHARE = 0.40  # anonymous idea list and idea page, of the static file's throughput
 ANONYMOUS_P99_MS = 50.0
 SIGNED_IN_P99_MS = 80.0
@@ -24,8 +26,9 @@ def report(runs, args, machine: str) -> str:
         "in production; the rows marked (cache off) load the same pages from another "
         "gunicorn with PAGE_CACHE_SECONDS=0 over one connection, one request at a time, so "
         "that p50 is what building a page costs, with no queue in it. Those are loaded last, "
-        f"with every size served at once, in {args.rounds} rounds that each load a page "
-        "from every size in turn for a moment; their figures are the medians of the rounds, "
+        f"with every size served at once, in {growth.BLOCKS * growth.ROUNDS_PER_BLOCK} "
+        "rounds that each load a page from every size in turn for a moment, the servers "
+        f"started afresh {growth.BLOCKS} times; their figures are the medians of the rounds, "
         "so that the machine's drift falls on every size alike and how the cost grows with "
         "the data is what remains. SQL: statements for one request of the endpoint, built "
         "without any cache (in-process, same data).",

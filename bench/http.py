@@ -82,7 +82,6 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per endpoint")
     parser.add_argument("--warm-up", type=float, default=2.0, help="seconds before each")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=growth.ROUNDS, help="of the cache-off loads")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("Terminated."))
@@ -121,24 +120,20 @@ def run_size(app: Flask, size: str, ideas: int, args) -> SizeRun:
 def uncached_pages(runs: list[SizeRun], args) -> None:
     """The list and idea pages again, with the page cache off, one request at a time, so
     that p50 is what building a page costs, with no queue in it. Every size is served at
-    once and loaded in turn, a short load each, round after round
-    (bench/growth.py): the machine's drift over minutes then falls on every size alike,
-    and the growth with the data is what remains."""
+    once and loaded in turn, a short load each, round after round, with fresh servers
+    now and then (bench/growth.py): the machine's drift over minutes then falls on every
+    size alike, and the growth with the data is what remains."""
     twins = {
         run.size: [uncached_twin(e) for e in run.targets if e.group in ANONYMOUS_PAGES]
         for run in runs
     }
-    with contextlib.ExitStack() as stack:
-        servers = {
-            run.size: stack.enter_context(
-                Gunicorn({**server_env(run.app), "PAGE_CACHE_SECONDS": "0"})
-            )
-            for run in runs
-        }
-        urls = {size: server.url for size, server in servers.items()}
-        loads = growth.interleaved(urls, twins, args.rounds)
-        for run in runs:
-            run.peak_rss_mib += servers[run.size].peak_rss_mib()
+
+    def server(run: SizeRun):
+        return lambda: Gunicorn({**server_env(run.app), "PAGE_CACHE_SECONDS": "0"})
+
+    loads, peaks = growth.interleaved({run.size: server(run) for run in runs}, twins)
+    for run in runs:
+        run.peak_rss_mib += peaks[run.size]
     for run in runs:
         for endpoint in twins[run.size]:
             load = loads[run.size, endpoint.name]
