@@ -90,7 +90,7 @@ def main() -> None:
         for size in args.sizes.split(","):
             app = databases.enter_context(throwaway_app(f"coop_bench_http_{size}", APP_SETTINGS))
             runs.append(run_size(app, size, SIZES[size], args))
-        uncached_pages(runs, args)
+        uncached_pages(runs)
     report = budgets.report(runs, args, _machine())
     args.output.write_text(report)
     print(report)
@@ -117,7 +117,7 @@ def run_size(app: Flask, size: str, ideas: int, args) -> SizeRun:
     return SizeRun(size, network, measured, peak, app)
 
 
-def uncached_pages(runs: list[SizeRun], args) -> None:
+def uncached_pages(runs: list[SizeRun]) -> None:
     """The list and idea pages again, with the page cache off, one request at a time, so
     that p50 is what building a page costs, with no queue in it. Every size is served at
     once and loaded in turn, a short load each, round after round, with fresh servers
