@@ -12,6 +12,14 @@ Counts are the exception: supports and oppositions (and the trending recount) ar
 inside `counts_only()` and leave the generation alone, so kept pages may show counts up to
 PAGE_CACHE_SECONDS old. Otherwise every support, many a second at a busy time, would
 throw away every kept page and fragment at once, and the cache would keep nothing.
+
+Erasure (coop/privacy/deletion.py) deletes members in bulk: a bulk DELETE or UPDATE of
+members moves the generation like a change of name does, so an erased name leaves every
+kept page and fragment at the commit. What an out-of-date entry holds is deleted, not only
+left unserved: on the folder backend every older entry is deleted from disk when the
+generation moves, and an expired file when it is next read (`PageFolder`); on Redis an
+out-of-date entry is deleted when it is next read, or expires after PAGE_CACHE_SECONDS
+(where it stops: a Redis that persists to disk may have written it there meanwhile).
 """
 
 import logging
@@ -24,19 +32,21 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_caching import Cache
+from flask_caching.backends import FileSystemCache
 from sqlalchemy import event, func, inspect, select, union_all
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.dml import Insert, UpdateBase
 
 log = logging.getLogger(__name__)
 GENERATION = "generation"
 CHANGED = "coop.public_content_changed"
 # What public pages show; a write elsewhere (sessions, emails, digests, the audit log)
-# leaves kept pages as they are. Members: only a new name or an account deleted.
+# leaves kept pages as they are. Members: only a new name or an account deleted (MEMBERS).
 PUBLIC_TABLES = {
     "ideas", "comments", "proposals", "updates", "topics", "idea_scores",
     "idea_counts", "reactions",
 }  # fmt: skip
+MEMBERS = "members"
 
 
 def register_cache(app: Flask) -> None:
@@ -47,7 +57,7 @@ def register_cache(app: Flask) -> None:
         settings = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": app.config["REDIS_URL"]}
     else:
         folder = Path(app.config["INSTANCE_DIR"]) / "page-cache"
-        settings = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(folder)}
+        settings = {"CACHE_TYPE": "coop.cache.PageFolder", "CACHE_DIR": str(folder)}
     settings.update(CACHE_KEY_PREFIX="coop-pages:", CACHE_DEFAULT_TIMEOUT=seconds)
     settings.update(app.config.get("PAGE_CACHE_BACKEND", {}))
     app.extensions["coop.cache"] = Cache(app, config=settings)
@@ -66,9 +76,19 @@ def lookup(key: str) -> tuple[int | None, Any]:
         log.exception("page cache unavailable")
         return None, None
     generation = generation or 0
-    if kept is None or kept[0] != generation or kept[1] <= time.time():
+    if kept is None:
+        return generation, None
+    if kept[0] != generation or kept[1] <= time.time():
+        _forget(key)  # it may be the only copy left of words erased since
         return generation, None
     return generation, kept[2]
+
+
+def _forget(key: str) -> None:
+    try:
+        current_app.extensions["coop.cache"].delete(key)
+    except Exception:
+        log.exception("page cache unavailable")
 
 
 def store(key: str, generation: int, value: Any) -> None:
@@ -83,6 +103,33 @@ def store(key: str, generation: int, value: Any) -> None:
         )
     except Exception:
         log.exception("page cache unavailable")
+
+
+class PageFolder(FileSystemCache):
+    """The folder backend of the embedded default (Flask-Caching's, via cachelib), made to
+    delete what is no longer current: cachelib leaves an expired file on disk until the
+    folder holds more than its threshold of files, with whatever words it kept."""
+
+    def get(self, key: str) -> Any:
+        value = super().get(key)
+        if value is None:
+            self.delete(key)  # expired (or absent): no file left behind
+        return value
+
+    def inc(self, key: str, delta: int = 1) -> int | None:
+        """The generation never expires: counting again from 0 would make pages kept at a
+        number already used current again."""
+        value = (self.get(key) or 0) + delta
+        return value if self.set(key, value, timeout=0) else None
+
+    def delete_all_but(self, key: str) -> None:
+        """Delete every entry's file except `key`'s: once the generation has moved they are
+        out of date, never to be served again."""
+        keep = self._get_filename(key)
+        for path in self._list_dir():
+            if path != keep:
+                Path(path).unlink(missing_ok=True)  # another process may have been first
+        self._update_count(value=0)
 
 
 def _next_vote_change(generation: int) -> float:
@@ -129,7 +176,9 @@ def counts_only(session: Session) -> Iterator[None]:
 def _writes_public_content(statement) -> bool:
     if not isinstance(statement, UpdateBase):
         return True  # raw SQL: assume it does
-    return getattr(statement.table, "name", None) in PUBLIC_TABLES
+    table = getattr(statement.table, "name", None)
+    # Members in bulk: accounts erased (a new member is on no page until they write).
+    return table in PUBLIC_TABLES or (table == MEMBERS and not isinstance(statement, Insert))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -148,7 +197,7 @@ def _note_flushed_write(session: Session, _context) -> None:
         return
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(obj, "__tablename__", None)
-        if table in PUBLIC_TABLES or (table == "members" and _member_shown_changed(obj, session)):
+        if table in PUBLIC_TABLES or (table == MEMBERS and _member_shown_changed(obj, session)):
             session.info[CHANGED] = True
             return
 
@@ -169,6 +218,8 @@ def _new_generation(session: Session) -> None:
         return
     try:
         cache.cache.inc(GENERATION)
+        if isinstance(cache.cache, PageFolder):
+            cache.cache.delete_all_but(GENERATION)
     except Exception:
         log.exception("page cache unavailable: kept pages may be shown until they expire")
 

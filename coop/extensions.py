@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and initialised in create_app()."""
 
+import logging
 import time
 from datetime import UTC, datetime
 
@@ -11,8 +12,10 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event, exc
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import DateTime, TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -50,6 +53,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+BUSY_TIMEOUT_MS = 5000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     if type(dbapi_connection).__module__ != "sqlite3":
@@ -59,8 +65,56 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # A deleted row's bytes are overwritten with zeros, not left readable in the file's free
+    # space (erased accounts, ballots); the WAL still holds them until a checkpoint_sqlite().
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+CHECKPOINT_TRIES = 3
+CHECKPOINT_WAIT_MS = 100
+
+
+def checkpoint_sqlite(bind: Engine | Session | scoped_session | None = None) -> bool:
+    """After a commit that erased something (an account, the ballots of a closed vote): copy
+    SQLite's WAL into the database file, where secure_delete has zeroed the deleted rows, and
+    empty the WAL, which still holds the pages as they were before. True once the WAL is
+    empty; on PostgreSQL there is nothing to do (dead rows stay until vacuum: see README).
+
+    Safe with other connections open: a reader still on an older snapshot keeps the WAL in
+    use, so after a few short tries (well under a second in all) this gives up, logged at
+    debug and never raised. The old pages then stay in the WAL until the next call empties
+    it, or SQLite's own checkpoints (which never shrink the file) write over them."""
+    is_session = isinstance(bind, Session | scoped_session)
+    engine = bind.get_bind() if is_session else bind or db.engine
+    if engine.dialect.name != "sqlite":
+        return True
+    # The DBAPI connection, not a Connection: ours would begin a write transaction
+    # (_sqlite_begin), and SQLite does not checkpoint inside one.
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+        try:
+            for attempt in range(CHECKPOINT_TRIES):
+                busy, _frames, _copied = cursor.execute(
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                ).fetchone()
+                if not busy:
+                    return True
+                if attempt + 1 < CHECKPOINT_TRIES:
+                    time.sleep(CHECKPOINT_WAIT_MS / 1000 * (attempt + 1))
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.close()
+    except engine.dialect.loaded_dbapi.Error:
+        log.debug("SQLite checkpoint failed", exc_info=True)
+        return False
+    finally:
+        connection.close()
+    log.debug("SQLite checkpoint: the WAL is still in use by a reader; it stays until later")
+    return False
 
 
 @event.listens_for(Engine, "begin")

@@ -1,5 +1,8 @@
-"""Password hashing (Argon2id), signed tokens and security headers."""
+"""Password hashing (Argon2id), signed tokens, security headers, and tokens kept out of the
+access log."""
 
+import logging
+import re
 from functools import cache
 
 from argon2 import PasswordHasher, Type
@@ -125,3 +128,64 @@ def register_security_headers(app: Flask) -> None:
             headers.setdefault("Cache-Control", "private, no-store")
             headers.add("Vary", "Cookie")
         return response
+
+
+# A link's token is a key to an account for as long as it is valid: an access log must not
+# keep it. Every route with a <token> in its path is redacted (a ?token= too), whatever the
+# route; a token the member should not have to carry in a URL at all goes in a POST (the
+# data export's download).
+TOKEN_ARGUMENT = "token"  # noqa: S105 - the name of a URL's variable, not a secret
+REDACTED = "[token]"
+# As a query parameter, also inside another (sign-in's ?next=), where "=" is "%3D".
+TOKEN_IN_QUERY = re.compile(r"(?:(?<=[?&]token=)|(?<=token%3D))[^&\s\"]+", re.IGNORECASE)
+
+
+class TokenRedaction(logging.Filter):
+    """Rewrites a log record's message and arguments with each token replaced by
+    REDACTED, for the routes added by `redact_tokens_in_access_log`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.patterns: set[re.Pattern] = set()
+
+    def add_route(self, rule: str) -> None:
+        parts = []
+        for part in re.split(r"(<[^>]+>)", rule):
+            if not part.startswith("<"):
+                parts.append(re.escape(part))
+            elif part.rstrip(">").rpartition(":")[2].lstrip("<") == TOKEN_ARGUMENT:
+                parts.append(r"(?P<token>[^/?#\s\"]+)")
+            else:
+                parts.append(r"[^/?#\s\"]+")
+        self.patterns.add(re.compile("".join(parts)))
+
+    def redact(self, text: str) -> str:
+        for pattern in self.patterns:
+            text = pattern.sub(_without_token, text)
+        return TOKEN_IN_QUERY.sub(REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = self.redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(self.redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def _without_token(match: re.Match) -> str:
+    start, end = match.span("token")
+    whole = match.group(0)
+    return whole[: start - match.start()] + REDACTED + whole[end - match.start() :]
+
+
+_redaction = TokenRedaction()
+
+
+def redact_tokens_in_access_log(app: Flask) -> None:
+    """The development server logs each request's path on the "werkzeug" logger: redact
+    the token of every route that has one. (gunicorn, as run in production, keeps no access
+    log; a proxy in front must not log paths, or must be told these routes: see README.)"""
+    for rule in app.url_map.iter_rules():
+        if TOKEN_ARGUMENT in rule.arguments:
+            _redaction.add_route(rule.rule)
+    logging.getLogger("werkzeug").addFilter(_redaction)

@@ -21,6 +21,15 @@ What remains carries no name:
 
 Export archives on disk cannot join a database transaction: the service returns their file
 names and the caller removes them after the commit (`remove_export_files`).
+
+Beyond the tables, at the commit: the kept pages and fragments that could show the member
+stop being served (the bulk delete moves the page cache's generation, coop/cache.py) and the
+folder cache's files of older generations are deleted. After the commit the caller runs
+`checkpoint_sqlite()`: SQLite has zeroed the deleted rows (secure_delete) and the WAL, which
+still holds them, is emptied. Where it stops: PostgreSQL keeps dead rows in its pages until
+vacuum and in its WAL, replicas and backups for as long as they are kept; Redis may hold an
+out-of-date kept page for up to PAGE_CACHE_SECONDS; the filesystem may keep the blocks of
+deleted files until they are reused.
 """
 
 import logging

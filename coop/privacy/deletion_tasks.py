@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from coop.extensions import db, utcnow
+from coop.extensions import checkpoint_sqlite, db, utcnow
 from coop.privacy.deletion import purge_unverified, remove_export_files
 
 
@@ -11,5 +11,7 @@ def purge_unverified_accounts() -> int:
     """Idempotent: a second run finds nothing left to erase. Returns the accounts erased."""
     erasure = purge_unverified(utcnow())
     db.session.commit()
+    if erasure.accounts:
+        checkpoint_sqlite()
     remove_export_files(erasure.export_files)
     return erasure.accounts

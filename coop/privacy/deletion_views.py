@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired
 from coop.accounts.forms import password_field
 from coop.accounts.sessions import end_session
 from coop.errors import DomainError
-from coop.extensions import db, limiter
+from coop.extensions import checkpoint_sqlite, db, limiter
 from coop.limits import member_key
 from coop.privacy import deletion
 from coop.web import show_error
@@ -61,6 +61,7 @@ def delete():
             show_error(form, error)
             status = error.status
         else:
+            checkpoint_sqlite()  # before this request opens another transaction
             deletion.remove_export_files(erasure.export_files)
             end_session()
             session[CHOICE_KEY] = form.contributions.data  # for the goodbye page, once

@@ -1,9 +1,14 @@
-"""The right of access: ask for a copy of your data (password again), then download it."""
+"""The right of access: ask for a copy of your data (password again), then download it.
+
+The download token is never in a URL, where access logs (the development server's, a proxy's)
+would keep it: the emailed link and the account page lead to a page that knows the member's
+latest copy, and its button POSTs the token, with the form's CSRF token, to download it.
+"""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import HiddenField, PasswordField
 from wtforms.validators import InputRequired, Length
 
 from coop.errors import DomainError
@@ -30,6 +35,10 @@ class ExportRequestForm(FlaskForm):
     )
 
 
+class DownloadForm(FlaskForm):
+    token = HiddenField(validators=[InputRequired(), Length(max=64)])
+
+
 @bp.app_context_processor
 def export_helpers() -> dict:
     """The account page's "Your data" section finds the latest export and a blank form."""
@@ -37,11 +46,16 @@ def export_helpers() -> dict:
         "latest_export": export.latest_export,
         "export_progress": export.progress,
         "new_export_form": _blank_form,
+        "download_form": _download_form,
     }
 
 
 def _blank_form() -> ExportRequestForm:
     return ExportRequestForm(formdata=None)
+
+
+def _download_form(token: str) -> DownloadForm:
+    return DownloadForm(formdata=None, token=token)
 
 
 def _failed(response) -> bool:
@@ -81,10 +95,26 @@ def request_export():
     return render_template("privacy/export_request.html", export_form=form), status
 
 
-@bp.get("/account/export/<token>")
+@bp.get("/account/export/download")
 @login_required
-def download(token: str):
-    found = export.find_export(current_user, token)
+def ready():
+    """Where the email leads: the member's latest copy, with a button to download it."""
+    latest = export.latest_export(current_user)
+    if latest is None:
+        return redirect(url_for("accounts.account", _anchor="export-heading"))
+    progress = export.progress(latest)
+    if progress == "expired":
+        return render_template("privacy/export_expired.html"), 410
+    if progress != "ready":
+        return render_template("privacy/export_status.html", export=latest, progress=progress)
+    return render_template("privacy/export_ready.html", export=latest)
+
+
+@bp.post("/account/export/download")
+@login_required
+def download():
+    form = DownloadForm()
+    found = export.find_export(current_user, form.token.data or "")
     if found.status != ExportStatus.READY:
         progress = export.progress(found)
         return render_template("privacy/export_status.html", export=found, progress=progress)
