@@ -99,7 +99,7 @@ class Config:
 
     VERIFY_TOKEN_HOURS = 48
     RESET_TOKEN_MINUTES = 60
-    PRIVACY_NOTICE_VERSION = "2026-11-27.2"
+    PRIVACY_NOTICE_VERSION = "2026-12-06.1"
 
     # Rate limits (Flask-Limiter notation); storage in Redis when REDIS_URL is set.
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
@@ -134,6 +134,9 @@ class Config:
     MAIL_BACKEND = env("MAIL_BACKEND", "smtp" if env("SMTP_HOST") else "file")
     MAIL_FROM = env("MAIL_FROM", "The Independents <no-reply@localhost>")
     MAIL_OUTBOX_DIR = Path(env("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox")))
+    # The private keys of open votes: outside the database and its backups, shared by the
+    # web app and the worker, destroyed once each vote is counted (coop/ballots/keys.py).
+    BALLOT_KEY_DIR = Path(env("BALLOT_KEY_DIR", str(INSTANCE_DIR / "ballot-keys")))
     SMTP_HOST = env("SMTP_HOST", "localhost")
     SMTP_PORT = env_int("SMTP_PORT", 587)
     SMTP_USERNAME = env("SMTP_USERNAME")

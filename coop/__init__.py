@@ -100,16 +100,18 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
+    from coop.ballots.record import format_tracker
     from coop.errors import register_error_handlers
     from coop.fragments import register_fragments
     from coop.pagecache import register_page_cache
     from coop.read_only import register_read_only
-    from coop.security import register_security_headers
+    from coop.security import redact_tokens_in_access_log, register_security_headers
     from coop.uktime import iso, uk_date, uk_datetime
     from coop.web import template_globals, url_pattern
 
     register_error_handlers(app)
     register_security_headers(app)
+    redact_tokens_in_access_log(app)  # links' tokens never reach the access log
     register_page_cache(app)  # after the headers: its after_request runs before theirs
     register_read_only(app)  # orders the page cache's hook and its own before the member's
     register_fragments(app)
@@ -118,6 +120,7 @@ def register_hooks(app: Flask) -> None:
     app.add_template_filter(uk_datetime)
     app.add_template_filter(uk_date)
     app.add_template_filter(iso)
+    app.add_template_filter(format_tracker, "tracker")
     import coop.models  # noqa: F401 - every table known to SQLAlchemy and Alembic
 
 

@@ -3,6 +3,7 @@
 from coop.accounts.models import Member
 from coop.accounts.second_factor import RecoveryCode
 from coop.audit.models import AuditEntry
+from coop.ballots.models import Ballot, BallotBox, BoxVoter
 from coop.comments.models import Comment, CommentRevision
 from coop.common_ground.models import IdeaScore
 from coop.digests.models import Digest
@@ -11,12 +12,15 @@ from coop.mail.models import OutboundEmail
 from coop.moderation.models import Appeal, ModerationAction, Report
 from coop.notifications.models import Notification
 from coop.privacy.models import ConsentRecord, DataExport
-from coop.proposals.models import Proposal, Vote, VoteParticipation
+from coop.proposals.models import Proposal
 from coop.updates.models import Update
 
 __all__ = [
     "Appeal",
     "AuditEntry",
+    "Ballot",
+    "BallotBox",
+    "BoxVoter",
     "Comment",
     "CommentRevision",
     "ConsentRecord",
@@ -35,6 +39,4 @@ __all__ = [
     "Report",
     "Topic",
     "Update",
-    "Vote",
-    "VoteParticipation",
 ]

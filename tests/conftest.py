@@ -118,6 +118,7 @@ def make_app(database, tmp_path: Path, **overrides):
     settings = {
         "SQLALCHEMY_DATABASE_URI": database(tmp_path),
         "MAIL_OUTBOX_DIR": tmp_path / "outbox",
+        "BALLOT_KEY_DIR": tmp_path / "ballot-keys",
         "INSTANCE_DIR": tmp_path,
     }
     settings.update(overrides)

@@ -36,3 +36,8 @@ def require_admin(actor: Member | None) -> Member:
 
 def is_member(actor: Member | None) -> bool:
     return actor is not None and bool(getattr(actor, "is_authenticated", False))
+
+
+def sees_members_only(actor: Member | None) -> bool:
+    """Members-only content is for the electorate: a confirmed address, as for voting."""
+    return is_member(actor) and bool(actor.is_verified)

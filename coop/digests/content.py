@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, union
 from sqlalchemy.orm import aliased
 
+from coop.ballots.models import BoxVoter
 from coop.comments.models import Comment
 from coop.extensions import db
 from coop.ideas.models import Idea
 from coop.moderation.states import ModerationState
-from coop.proposals.models import Proposal, Vote
+from coop.proposals.models import Proposal
 from coop.updates.models import Update
 
 IDEAS_MAX = 10
@@ -123,8 +124,10 @@ def _voted(member_ids: list[int], proposal_ids: list[int]) -> set[tuple[int, int
     """Whether (not how) each member voted: only to leave out votes they already cast."""
     if not proposal_ids:
         return set()
-    query = select(Vote.member_id, Vote.proposal_id).where(
-        Vote.member_id.in_(member_ids), Vote.proposal_id.in_(proposal_ids)
+    query = (
+        select(BoxVoter.member_id, Proposal.id)
+        .join(Proposal, Proposal.ballot_box_id == BoxVoter.box_id)
+        .where(BoxVoter.member_id.in_(member_ids), Proposal.id.in_(proposal_ids))
     )
     return {(member_id, proposal_id) for member_id, proposal_id in db.session.execute(query)}
 

@@ -8,10 +8,12 @@ from dataclasses import replace
 from flask import current_app
 from markupsafe import Markup
 
+from coop.ballots import queries as ballot_queries
+from coop.ballots.record import format_tracker
 from coop.feeds import services
 from coop.feeds.atom import Entry, Feed
 from coop.ideas.models import Idea, Stage, Topic
-from coop.proposals.models import Proposal
+from coop.proposals.models import CHOICES, Proposal
 from coop.uktime import iso, uk_datetime
 from coop.updates.models import Update
 from coop.validation import spreadsheet_safe
@@ -189,3 +191,53 @@ def _cell(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return spreadsheet_safe(str(value))
+
+
+def ballots_feed(proposal: Proposal) -> Feed:
+    box_id = proposal.ballot_box_id
+    entries = [_ballot_entry(proposal, ballot) for ballot in ballot_queries.latest_entries(box_id)]
+    feed = _feed(
+        "feeds.ballots",
+        absolute_url("proposals.ballots", proposal_id=proposal.id),
+        f"Ballots: {proposal.question}",
+        "Every ballot accepted in this vote, by its tracker, as a hash chain: each entry's "
+        "chain value commits to every entry before it.",
+        entries,
+        proposal_id=proposal.id,
+    )
+    return replace(feed, updated_when_empty=proposal.created_at)
+
+
+def _ballot_entry(proposal: Proposal, ballot) -> Entry:
+    what = f"replaces entry {ballot.replaces}" if ballot.replaces else "a new ballot"
+    if ballot.ciphertext is None and ballot.replaces:
+        what = f"removes entry {ballot.replaces} (its member withdrew their consent)"
+    html = Markup(
+        "<p>Entry {}: tracker <code>{}</code>, {}.</p><p>Chain: <code>{}</code></p>"
+    ).format(ballot.seq, format_tracker(ballot.tracker), what, ballot.chain.hex())
+    return Entry(
+        id=absolute_url("proposals.ballots", proposal_id=proposal.id) + f"#entry-{ballot.seq}",
+        title=f"Entry {ballot.seq}: {format_tracker(ballot.tracker)[:17]}…",
+        link=absolute_url(
+            "proposals.ballots", proposal_id=proposal.id, tracker=ballot.tracker.hex()
+        ),
+        published=ballot.accepted_at,
+        updated=ballot.accepted_at,
+        author=_site(),
+        content_html=str(html),
+    )
+
+
+def ballots_record(proposal: Proposal):
+    """The record's JSON, in pieces."""
+    about = {
+        "proposal": proposal.id,
+        "question": proposal.question,
+        "url": absolute_url("proposals.show", proposal_id=proposal.id, slug=proposal.slug),
+    }
+    result = None
+    if proposal.outcome is not None:
+        counts = (proposal.votes_for, proposal.votes_against, proposal.votes_abstain)
+        result = dict(zip([str(choice) for choice in CHOICES], counts, strict=True))
+    choices = [str(choice) for choice in CHOICES]
+    return ballot_queries.record_chunks(proposal.ballot_box, about, choices, result)

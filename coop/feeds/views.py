@@ -1,10 +1,12 @@
 """Feeds and downloads for anyone: the same public bytes whoever asks, so they carry an ETag
 (a repeat request gets 304) and, for readers without cookies, a public cache lifetime."""
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask_login import current_user
 
 from coop.feeds import documents, services
 from coop.feeds.atom import Feed, render
+from coop.proposals import services as proposal_services
 from coop.read_only import read_only
 
 bp = Blueprint("feeds", __name__)
@@ -47,6 +49,23 @@ def results_csv():
 @bp.get("/proposals/results.json")
 def results_json():
     return _public(jsonify(results=documents.result_records()))
+
+
+@bp.get("/proposals/<int:proposal_id>/ballots.atom")
+def ballots(proposal_id: int):
+    """The latest entries of a vote's list of ballots, so anyone can keep the chain's head."""
+    proposal = proposal_services.visible_proposal(current_user, proposal_id, with_idea=False)
+    return _atom(documents.ballots_feed(proposal))
+
+
+@bp.get("/proposals/<int:proposal_id>/ballots.json")
+def ballots_record(proposal_id: int):
+    """A vote's full record, for `python -m coop.ballots.verify` (streamed: a large vote's
+    runs to tens of megabytes)."""
+    proposal = proposal_services.visible_proposal(current_user, proposal_id, with_idea=False)
+    headers = {"Content-Disposition": f"attachment; filename=vote-{proposal.id}-ballots.json"}
+    chunks = stream_with_context(documents.ballots_record(proposal))
+    return Response(chunks, content_type="application/json", headers=headers)
 
 
 def _atom(feed: Feed) -> Response:

@@ -18,6 +18,8 @@ from sqlalchemy import and_, case, delete, or_, select
 
 from coop.accounts.models import Member
 from coop.audit.models import AuditEntry
+from coop.ballots.models import Ballot, BoxVoter
+from coop.ballots.record import format_tracker
 from coop.celery_app import enqueue_after_commit
 from coop.comments.models import Comment, CommentRevision
 from coop.digests.models import Digest
@@ -29,7 +31,7 @@ from coop.mail.services import queue_email
 from coop.moderation.models import Appeal, ModerationAction, Report
 from coop.notifications.models import Notification
 from coop.privacy.models import ConsentKind, ConsentRecord, DataExport, ExportStatus
-from coop.proposals.models import Proposal, Vote, VoteParticipation
+from coop.proposals.models import Proposal
 from coop.security import verify_password
 from coop.updates.models import Update
 from coop.web import absolute_url
@@ -78,7 +80,7 @@ def build_export(export_id: int, now: datetime | None = None) -> DataExport | No
         return None
     member = db.session.get(Member, export.member_id)
     now = now or utcnow()
-    files, ballots_close = collect(member)
+    files = collect(member)
     files["README.txt"] = render_template(
         "privacy/export_readme.txt", member=member, made_at=now, files=FILES, kept_for=KEPT_FOR
     )
@@ -87,14 +89,14 @@ def build_export(export_id: int, now: datetime | None = None) -> DataExport | No
     export.file_name = file_name
     export.status = ExportStatus.READY
     export.ready_at = now
-    export.expires_at = min([now + KEPT_FOR, *ballots_close])
+    export.expires_at = now + KEPT_FOR
     queue_email(
         member.email,
         "Your copy of your data is ready",
         "privacy/export_email",
         member_id=member.id,
         member=member,
-        link=absolute_url("data_export.download", token=export.token),
+        link=absolute_url("data_export.ready"),
         expires_at=export.expires_at,
     )
     return export
@@ -235,10 +237,9 @@ FILES = {
     "is kept empty so that the replies to it still make sense.",
     "comment_revisions.json": "Earlier versions of your comments, kept each time you edited one.",
     "reactions.json": "Your supports and oppositions of ideas.",
-    "votes_open.json": "How you voted in votes that are still open. When a vote closes, the "
-    "ballots are counted and deleted, so this copy stops working then.",
-    "votes_taken_part.json": "Closed votes you took part in. How you voted is not known to "
-    "anyone, us included: your ballot was deleted when the vote was counted.",
+    "votes.json": "The votes you took part in, with your ballot's tracker (to find it on the "
+    "vote's public list of ballots). Never how you voted: your ballot is encrypted and only "
+    "each vote's total is ever decrypted, so nobody, us included, can read it back.",
     "reports.json": "Contributions you reported to the moderators, with your reason and note.",
     "moderation.json": "What moderators did to your contributions or account, with their "
     "reasons, and your appeals and how they were decided.",
@@ -252,17 +253,17 @@ FILES = {
 }
 
 
-def collect(member: Member) -> tuple[dict[str, str], list[datetime]]:
-    """The member's data as JSON texts by file name, and when the open votes they hold a
-    ballot in close. Only rows that are the member's own: no other member is named."""
+def collect(member: Member) -> dict[str, str]:
+    """The member's data as JSON texts by file name. Only rows that are the member's own:
+    no other member is named."""
     data = {name: _dicts(statement(member.id)) for name, statement in _STATEMENTS.items()}
     data["profile.json"] = _profile(member)
-    ballots_close = [datetime.fromisoformat(vote["closes_at"]) for vote in data["votes_open.json"]]
-    texts = {name: json.dumps(data[name], ensure_ascii=False, indent=2) + "\n" for name in FILES}
-    return texts, ballots_close
+    return {name: json.dumps(data[name], ensure_ascii=False, indent=2) + "\n" for name in FILES}
 
 
 def _plain(value):
+    if isinstance(value, bytes):  # a ballot's tracker
+        return format_tracker(value)
     return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value
 
 
@@ -328,15 +329,12 @@ _STATEMENTS = {
         Reaction.created_at,
     ).join(Idea, Idea.id == Reaction.idea_id)
     .where(Reaction.member_id == m).order_by(Reaction.created_at, Reaction.id),
-    "votes_open.json": lambda m: select(
-        Vote.proposal_id.label("proposal"), Proposal.question, Vote.choice, Vote.cast_at,
-        Proposal.closes_at,
-    ).join(Proposal, Proposal.id == Vote.proposal_id)
-    .where(Vote.member_id == m).order_by(Proposal.closes_at, Vote.proposal_id),
-    "votes_taken_part.json": lambda m: select(
-        Proposal.id.label("proposal"), Proposal.question, Proposal.closed_at, Proposal.outcome,
-    ).join(VoteParticipation, VoteParticipation.proposal_id == Proposal.id)
-    .where(VoteParticipation.member_id == m).order_by(Proposal.closed_at, Proposal.id),
+    "votes.json": lambda m: select(
+        Proposal.id.label("proposal"), Proposal.question, Proposal.closes_at, Proposal.outcome,
+        Ballot.tracker.label("ballot_tracker"),
+    ).join(BoxVoter, BoxVoter.box_id == Proposal.ballot_box_id)
+    .outerjoin(Ballot, Ballot.id == BoxVoter.ballot_id)
+    .where(BoxVoter.member_id == m).order_by(Proposal.closes_at, Proposal.id),
     "reports.json": lambda m: select(
         Report.target_type.label("item_type"), Report.target_id.label("item_id"),
         Report.reason, Report.note, Report.created_at, Report.resolved_at,

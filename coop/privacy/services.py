@@ -83,7 +83,7 @@ def forget_opinions(member_id: int) -> None:
     """Remove a member's supports and oppositions (and their weight in the totals) and their
     ballots in votes still open."""
     from coop.ideas.models import Idea, Reaction
-    from coop.proposals.models import Vote
+    from coop.proposals.services import remove_ballots
 
     for value, column in ((1, "support_count"), (-1, "oppose_count")):
         theirs = select(Reaction.idea_id).where(
@@ -96,4 +96,4 @@ def forget_opinions(member_id: int) -> None:
             .execution_options(synchronize_session=False)
         )
     db.session.execute(delete(Reaction).where(Reaction.member_id == member_id))
-    db.session.execute(delete(Vote).where(Vote.member_id == member_id))
+    remove_ballots(member_id)

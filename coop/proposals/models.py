@@ -2,12 +2,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.extensions import UTCDateTime, db, utcnow
 
 if TYPE_CHECKING:
+    from coop.ballots.models import BallotBox
     from coop.ideas.models import Idea
 
 QUESTION_MAX = 200
@@ -31,6 +32,13 @@ class Choice(StrEnum):
     FOR = "for"
     AGAINST = "against"
     ABSTAIN = "abstain"
+
+
+# The order of the choices in a proposal's ballot box and the weight each adds to the
+# encrypted total: For counts in units, Against in units of 2^32, Abstain adds nothing
+# (abstentions are the counted ballots less the others). See coop/ballots/crypto.py.
+CHOICES = (Choice.FOR, Choice.AGAINST, Choice.ABSTAIN)
+WEIGHTS = (1, 2**32, 0)
 
 
 class Visibility(StrEnum):
@@ -63,6 +71,7 @@ class Proposal(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80))
     idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
+    ballot_box_id: Mapped[int] = mapped_column(ForeignKey("ballot_boxes.id"))
     question: Mapped[str] = mapped_column(String(QUESTION_MAX))
     body: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
@@ -87,6 +96,7 @@ class Proposal(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(12))
 
     idea: Mapped["Idea | None"] = relationship(lazy="joined")
+    ballot_box: Mapped["BallotBox"] = relationship(lazy="select")
 
     @property
     def is_public(self) -> bool:
@@ -108,38 +118,3 @@ class Proposal(db.Model):
         if self.closed_at is None or self.outcome is None:
             return None
         return (self.votes_for or 0) + (self.votes_against or 0) + (self.votes_abstain or 0)
-
-
-class Vote(db.Model):
-    """A secret ballot while the vote is open. Deleted when the vote closes and is counted,
-    so afterwards nobody, the platform included, knows how a member voted."""
-
-    __tablename__ = "votes"
-    __table_args__ = (
-        UniqueConstraint("proposal_id", "member_id", name="uq_votes_proposal_member"),
-        CheckConstraint("choice IN ('for', 'against', 'abstain')", name="choice"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
-    # Emptied when the member deletes their account: the ballot still counts, anonymously.
-    member_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="SET NULL"), index=True
-    )
-    choice: Mapped[str] = mapped_column(String(8))
-    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class VoteParticipation(db.Model):
-    """Who took part in a closed vote (for turnout and the member's own record), written when
-    the vote closes and its ballots are deleted. No choice, no time, and rows written in
-    member order, not voting order: nothing here can be matched to how anyone voted."""
-
-    __tablename__ = "vote_participations"
-
-    proposal_id: Mapped[int] = mapped_column(
-        ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
-    )
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
-    )

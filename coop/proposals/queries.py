@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from coop.accounts.models import Member
-from coop.accounts.permissions import is_member
+from coop.accounts.permissions import sees_members_only
 from coop.extensions import db, utcnow
 from coop.proposals.models import Proposal, Visibility
 from coop.proposals.services import close_due_proposals
@@ -27,7 +27,7 @@ def proposal_lists(reader: Member | None, now: datetime | None = None) -> Propos
     now = now or utcnow()
     close_due_proposals(now)
     visible = select(Proposal).where(Proposal.withdrawn_at.is_(None))
-    if not is_member(reader):
+    if not sees_members_only(reader):
         visible = visible.where(Proposal.visibility == Visibility.PUBLIC)
     unclosed = db.session.scalars(
         visible.where(Proposal.outcome.is_(None)).order_by(Proposal.closes_at)

@@ -1,29 +1,36 @@
 """Proposals: put a question to the members, take secret votes, close and publish. Callers
 commit, except close_proposal, which is its own unit of work (scheduled task or page read)."""
 
+from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
-from sqlalchemy import Integer, bindparam, delete, func, insert, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import lazyload
 
 from coop.accounts.models import Member
-from coop.accounts.permissions import is_member, require_contributor, require_organiser
+from coop.accounts.permissions import (
+    is_member,
+    require_contributor,
+    require_organiser,
+    sees_members_only,
+)
 from coop.audit import services as audit
+from coop.ballots import services as ballots
+from coop.ballots.models import BallotBox, BoxVoter
 from coop.errors import Conflict, Invalid, NotFound
-from coop.extensions import db, insert_or_skip, utcnow
+from coop.extensions import checkpoint_sqlite, db, utcnow
 from coop.ideas.models import Idea, Stage
 from coop.ideas.services import get_idea, make_slug
 from coop.markdown import render_markdown
 from coop.proposals.models import (
     BODY_MAX,
+    CHOICES,
     QUESTION_MAX,
+    WEIGHTS,
     Choice,
     Proposal,
     Rule,
     Visibility,
-    Vote,
-    VoteParticipation,
 )
 from coop.proposals.rules import decide
 from coop.validation import optional_text, required_text
@@ -34,7 +41,7 @@ def visible_proposal(actor: Member | None, proposal_id: int, with_idea: bool = T
     Loaded with the idea it came from unless the caller does not need it."""
     options = () if with_idea else (lazyload(Proposal.idea),)
     proposal = db.session.get(Proposal, proposal_id, options=options)
-    if proposal is None or (not proposal.is_public and not is_member(actor)):
+    if proposal is None or (not proposal.is_public and not sees_members_only(actor)):
         raise NotFound("We could not find that proposal.")
     return proposal
 
@@ -72,7 +79,7 @@ def create_proposal(
     idea = _idea_to_put_to_vote(idea_id) if idea_id else None
     proposal = Proposal(
         question=question,
-        slug=make_slug(question, "proposal"),
+        slug=_slug(question),
         body=body,
         body_html=render_markdown(body),
         opens_at=max(opens_at, now),
@@ -82,12 +89,19 @@ def create_proposal(
         visibility=visibility,
         idea=idea,
         created_by_id=actor.id,
+        ballot_box=ballots.open_box(WEIGHTS),
     )
     db.session.add(proposal)
     db.session.flush()
     audit.record(actor, "proposal.open", "proposal", proposal.id, reason="Put to a member vote",
                  question=question, idea_id=proposal.idea_id)  # fmt: skip
     return proposal
+
+
+def _slug(question: str) -> str:
+    """Never "ballots": /proposals/<id>/ballots is the vote's list of ballots."""
+    slug = make_slug(question, "proposal")
+    return "proposal-ballots" if slug == "ballots" else slug
 
 
 def _idea_to_put_to_vote(idea_id: int) -> Idea:
@@ -106,7 +120,7 @@ def _idea_to_put_to_vote(idea_id: int) -> Idea:
 def proposal_for_idea(reader: Member | None, idea: Idea) -> Proposal | None:
     """The vote an idea was put to (not a withdrawn one), if this reader may see it."""
     proposal = idea.live_proposal
-    if proposal is None or (not proposal.is_public and not is_member(reader)):
+    if proposal is None or (not proposal.is_public and not sees_members_only(reader)):
         return None
     return proposal
 
@@ -122,82 +136,103 @@ def withdraw_proposal(actor: Member, proposal_id: int, reason: str) -> Proposal:
     proposal.withdrawn_at = utcnow()
     audit.record(actor, "proposal.withdraw", "proposal", proposal.id, reason=reason)
     proposal.withdrawn_reason = reason
-    db.session.execute(delete(Vote).where(Vote.proposal_id == proposal.id))
+    ballots.close(proposal.ballot_box_id, proposal.withdrawn_at)
+    ballots.discard(proposal.ballot_box_id)  # the key goes after the commit
     if proposal.idea is not None:
         proposal.idea.stage = Stage.DISCUSSION
     return proposal
 
 
-def my_vote(actor: Member | None, proposal_id: int) -> str | None:
+def my_ballot(actor: Member | None, proposal: Proposal) -> bytes | None:
+    """The tracker of this member's current ballot, if they voted: never how they voted,
+    which nobody can read back."""
     if not is_member(actor):
         return None
-    return db.session.scalar(
-        select(Vote.choice).where(Vote.proposal_id == proposal_id, Vote.member_id == actor.id)
-    )
+    return ballots.my_tracker(proposal.ballot_box_id, actor.id)
 
 
-def cast_vote(actor: Member, proposal_id: int, choice: str, now: datetime | None = None) -> str:
-    """Record or change this member's vote; the proposal's slug, for the way back."""
+@dataclass(frozen=True)
+class Cast:
+    slug: str
+    tracker: bytes
+
+
+def cast_vote(actor: Member, proposal_id: int, choice: str, now: datetime | None = None) -> Cast:
+    """Record or change this member's vote, encrypted: the proposal's slug (for the way
+    back) and the new ballot's tracker. Encrypted first, then the box is locked only to
+    append it: the vote must be open at that moment, or nothing is written."""
     require_contributor(actor)
     now = now or utcnow()
     if choice not in set(Choice):
         raise Invalid("Choose For, Against or Abstain.", "choice")
-    slug = _ballot(actor.id, proposal_id, choice, now)
-    if slug is None:  # nothing written: say why
-        proposal = visible_proposal(actor, proposal_id)
-        if proposal.withdrawn_at is not None:
-            raise Conflict("This proposal was withdrawn.")
-        if now < proposal.opens_at:
-            raise Conflict("Voting has not opened yet.")
-        raise Conflict("Voting has closed.")
-    return slug
+    index = CHOICES.index(Choice(choice))
+    for fresh in (False, True):  # a box remembered from another database: look again
+        box = _box_of(proposal_id, fresh)
+        if box is None:
+            break
+        sealed = ballots.seal(box.box_id, box.public, WEIGHTS, index)
+        locked = ballots.lock_open(box.box_id, _still_open(proposal_id, now))
+        if locked is not None and locked.public == box.public:
+            ballots.put(locked, actor.id, sealed)
+            return Cast(box.slug, sealed.tracker)
+    proposal = visible_proposal(actor, proposal_id)  # nothing written: say why
+    if proposal.withdrawn_at is not None:
+        raise Conflict("This proposal was withdrawn.")
+    if now < proposal.opens_at:
+        raise Conflict("Voting has not opened yet.")
+    raise Conflict("Voting has closed.")
 
 
-def _ballot(member_id: int, proposal_id: int, choice: str, now: datetime) -> str | None:
-    """Write the ballot if the vote is open, without loading the proposal: one statement
-    on PostgreSQL (two on SQLite), and safe when the same member votes twice at once (the
-    unique (proposal, member) constraint keeps one ballot and the last write wins). The
-    proposal's slug, or None when the vote is not open."""
-    values = {"member_id": member_id, "proposal_id": proposal_id, "choice": choice, "now": now}
-    insert_first, read = _ballot_statements(db.session.get_bind().dialect.name)
-    if insert_first is not None and db.session.scalar(insert_first, values) is None:
+@dataclass(frozen=True)
+class _Box:
+    box_id: int
+    public: bytes
+    slug: str
+
+
+_boxes: dict[int, _Box] = {}  # proposal id -> its box; neither changes once created
+
+
+def _box_of(proposal_id: int, fresh: bool) -> _Box | None:
+    """The proposal's box and key, remembered by this process: a vote is a busy write
+    when one closes, and this spares it a statement."""
+    if not fresh and proposal_id in _boxes:
+        return _boxes[proposal_id]
+    row = db.session.execute(
+        select(Proposal.ballot_box_id, BallotBox.public_key, Proposal.slug)
+        .join(BallotBox, BallotBox.id == Proposal.ballot_box_id)
+        .where(Proposal.id == proposal_id)
+    ).first()
+    if row is None or row.public_key is None:
         return None
-    return db.session.scalar(read, values)
+    if len(_boxes) > 10_000:
+        _boxes.clear()
+    _boxes[proposal_id] = _Box(*row)
+    return _boxes[proposal_id]
 
 
-@cache  # built once: a vote is a busy write when one closes
-def _ballot_statements(dialect_name: str) -> tuple:
-    """The statements of _ballot, with parameters member_id, proposal_id, choice and now:
-    the ballot's INSERT on its own (SQLite) or None, and the read of the proposal's slug
-    (on PostgreSQL with the INSERT inside it)."""
-    proposal_id = bindparam("proposal_id", type_=Integer)
-    now = bindparam("now", type_=Vote.cast_at.type)
-    open_vote = select(
-        Proposal.id,
-        bindparam("member_id", type_=Integer),
-        bindparam("choice", type_=Vote.choice.type),
-        now,
-    ).where(
+def _still_open(proposal_id: int, now: datetime):
+    """The proposal takes ballots at `now`: checked under the box's lock (withdrawing and
+    closing also close the box, which the lock sees)."""
+    return exists().where(
         Proposal.id == proposal_id,
+        Proposal.ballot_box_id == BallotBox.id,
         Proposal.withdrawn_at.is_(None),
         Proposal.closed_at.is_(None),
         Proposal.opens_at <= now,
         Proposal.closes_at > now,
     )
-    # On the table, not the entity: a statement with parameters, which the ORM would take
-    # for a bulk write of rows given as dictionaries.
-    ballot = insert_or_skip(Vote.__table__, dialect_name).from_select(
-        ["proposal_id", "member_id", "choice", "cast_at"], open_vote
-    )
-    ballot = ballot.on_conflict_do_update(
-        index_elements=[Vote.proposal_id, Vote.member_id],
-        set_={"choice": ballot.excluded.choice, "cast_at": ballot.excluded.cast_at},
-    ).returning(Vote.proposal_id)
-    slug = select(Proposal.slug)
-    if dialect_name != "postgresql":  # SQLite: no INSERT in a WITH
-        return ballot, slug.where(Proposal.id == proposal_id)
-    cast = ballot.cte("cast")
-    return None, slug.where(Proposal.id.in_(select(cast.c.proposal_id)))
+
+
+def remove_ballots(member_id: int) -> int:
+    """Take this member's ballots out of every vote still open (consent withdrawn)."""
+    open_boxes = db.session.execute(
+        select(BallotBox.id, BallotBox.public_key)
+        .join(BoxVoter, BoxVoter.box_id == BallotBox.id)
+        .where(BoxVoter.member_id == member_id, BallotBox.closed_at.is_(None))
+        .order_by(BallotBox.id)
+    ).all()
+    return sum(ballots.remove(box_id, member_id) for box_id, _public in open_boxes)
 
 
 def electorate_size() -> int:
@@ -210,8 +245,10 @@ def electorate_size() -> int:
 
 
 def close_proposal(proposal_id: int, now: datetime | None = None) -> bool:
-    """Count, publish and forget the ballots of a vote whose window has ended. Idempotent:
-    only the caller that claims the row does the work. Commits."""
+    """Count and publish a vote whose window has ended: the ballots are added up under
+    encryption and only the total is decrypted, with a proof anyone can check; then the
+    vote's key is destroyed. Idempotent: only the caller that claims the row does the work.
+    Commits."""
     now = now or utcnow()
     claimed = db.session.execute(
         update(Proposal)
@@ -227,18 +264,13 @@ def close_proposal(proposal_id: int, now: datetime | None = None) -> bool:
         db.session.rollback()
         return False
     proposal = db.session.get(Proposal, proposal_id, populate_existing=True)
-    counts = dict(
-        db.session.execute(
-            select(Vote.choice, func.count())
-            .where(Vote.proposal_id == proposal_id)
-            .group_by(Vote.choice)
-        ).all()
-    )
+    ballots.close(proposal.ballot_box_id, now)  # waits for any ballot being cast
+    counts = dict(zip(CHOICES, ballots.count(proposal.ballot_box), strict=True))
     result = decide(
         Rule(proposal.rule),
-        counts.get(Choice.FOR, 0),
-        counts.get(Choice.AGAINST, 0),
-        counts.get(Choice.ABSTAIN, 0),
+        counts[Choice.FOR],
+        counts[Choice.AGAINST],
+        counts[Choice.ABSTAIN],
         electorate_size(),
         proposal.quorum_percent,
     )
@@ -250,21 +282,10 @@ def close_proposal(proposal_id: int, now: datetime | None = None) -> bool:
     proposal.outcome = "carried" if result.carried else "not_carried"
     if proposal.idea is not None:
         proposal.idea.stage = Stage.CARRIED if result.carried else Stage.NOT_CARRIED
-    _forget_ballots(proposal_id)
     db.session.commit()
+    ballots.destroy_spent_keys()
+    checkpoint_sqlite()
     return True
-
-
-def _forget_ballots(proposal_id: int) -> None:
-    """Keep who took part, in member order and without time or choice; delete the ballots.
-    After this, no table ties a member to how they voted."""
-    voters = (
-        select(Vote.proposal_id, Vote.member_id)
-        .where(Vote.proposal_id == proposal_id, Vote.member_id.is_not(None))
-        .order_by(Vote.member_id)
-    )
-    db.session.execute(insert(VoteParticipation).from_select(["proposal_id", "member_id"], voters))
-    db.session.execute(delete(Vote).where(Vote.proposal_id == proposal_id))
 
 
 def due_proposal_ids(now: datetime | None = None) -> list[int]:

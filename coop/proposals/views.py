@@ -2,6 +2,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from coop.accounts.permissions import require_contributor, require_organiser
+from coop.ballots import queries as ballot_queries
+from coop.ballots.record import format_tracker, parse_tracker
+from coop.ballots.services import destroy_spent_keys
 from coop.comments.forms import CommentForm
 from coop.comments.views import discussion_context, submit_comment
 from coop.errors import DomainError
@@ -74,15 +77,12 @@ def _proposal_page(proposal: Proposal, comment_form, vote_form, status: int = 20
     now = utcnow()
     if proposal.closed_at is None and proposal.withdrawn_at is None and now >= proposal.closes_at:
         services.close_proposal(proposal.id, now)  # never show a vote as open after its time
-    mine = services.my_vote(current_user, proposal.id)
-    if mine and not vote_form.choice.data:
-        vote_form.choice.data = mine
     page = render_template(
         "proposals/show.html",
         proposal=proposal,
         now=now,
         is_open=proposal.is_open_at(now),
-        my_vote=mine,
+        my_tracker=services.my_ballot(current_user, proposal),
         vote_form=vote_form,
         **discussion_context(proposal),
         comment_form=comment_form,
@@ -100,10 +100,16 @@ def vote(proposal_id: int):
     if not form.validate_on_submit():
         proposal = services.visible_proposal(current_user, proposal_id, with_idea=False)
         return _proposal_page(proposal, CommentForm(), form, 400)
-    slug = services.cast_vote(current_user, proposal_id, form.choice.data)
+    cast = services.cast_vote(current_user, proposal_id, form.choice.data)
     db.session.commit()
-    flash("Your vote is recorded. You can change it until voting closes.", "success")
-    return redirect(url_for("proposals.show", proposal_id=proposal_id, slug=slug, _anchor="vote"))
+    flash(
+        "Your vote is recorded, encrypted. Its tracker is "
+        f"{format_tracker(cast.tracker)}. You can change your vote until voting closes.",
+        "success",
+    )
+    return redirect(
+        url_for("proposals.show", proposal_id=proposal_id, slug=cast.slug, _anchor="vote")
+    )
 
 
 @bp.post("/proposals/<int:proposal_id>/withdraw")
@@ -111,6 +117,7 @@ def vote(proposal_id: int):
 def withdraw(proposal_id: int):
     proposal = services.withdraw_proposal(current_user, proposal_id, request.form.get("reason"))
     db.session.commit()
+    destroy_spent_keys()
     flash("The proposal is withdrawn and its votes discarded.", "info")
     return redirect(proposal_url(proposal))
 
@@ -124,3 +131,44 @@ def comment(proposal_id: int):
     if comment is None:
         return _proposal_page(proposal, form, VoteForm(), 400)
     return redirect(proposal_url(proposal, _anchor=f"comment-{comment.id}"))
+
+
+@bp.get("/proposals/<int:proposal_id>/ballots")
+def ballots(proposal_id: int):
+    """The public list of a vote's ballots, as a hash chain; after closing, how to recount."""
+    proposal = services.visible_proposal(current_user, proposal_id, with_idea=False)
+    now = utcnow()
+    if proposal.closed_at is None and proposal.withdrawn_at is None and now >= proposal.closes_at:
+        services.close_proposal(proposal.id, now)
+    box_id = proposal.ballot_box_id
+    page = request.args.get("page", 1, type=int)
+    if not 1 <= page <= 10**7:
+        page = 1
+    searched = request.args.get("tracker", "")[:200]
+    found = status = error = None
+    if searched:
+        tracker = parse_tracker(searched)
+        found = ballot_queries.find(box_id, tracker) if tracker else None
+        if tracker is None:
+            status, error = (
+                400,
+                "A tracker is 64 letters and digits (0-9, a-f); spaces do not matter.",
+            )
+        elif found is None:
+            status, error = 404, "No ballot on this list has that tracker."
+    summary = ballot_queries.summary(box_id)
+    body = render_template(
+        "proposals/ballots.html",
+        proposal=proposal,
+        box=proposal.ballot_box,
+        summary=summary,
+        entries=ballot_queries.page_of_entries(box_id, page),
+        page=page,
+        pages=max(1, -(-summary.entries // ballot_queries.PER_PAGE)),
+        searched=searched,
+        search_error=error,
+        found=found,
+        found_replaced=found is not None and ballot_queries.is_replaced(box_id, found.seq),
+        now=now,
+    )
+    return body, status or 200

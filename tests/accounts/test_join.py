@@ -4,7 +4,7 @@ from coop.extensions import db
 from coop.privacy.models import ConsentRecord
 from tests.support import PASSWORD, body_of, load_member, make_member, submit
 
-NOTICE = "2026-11-27.2"
+NOTICE = "2026-12-06.1"
 
 
 def join_data(**changes) -> dict:

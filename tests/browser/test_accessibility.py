@@ -15,10 +15,13 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 VISITOR_PAGES = [
     "/", "/ideas", "/ideas?sort=supported", "/ideas/1", "/proposals", "/proposals/1",
-    "/proposals/2", "/updates", "/updates/1", "/common-ground", "/privacy", "/join",
+    "/proposals/2", "/proposals/1/ballots", "/proposals/2/ballots?tracker=nonsense", "/updates",
+    "/updates/1", "/common-ground", "/privacy", "/join",
     "/sign-in", "/forgot-password", "/no-such-page",
 ]  # fmt: skip
-MEMBER_PAGES = ["/account", "/ideas/new", "/notifications", "/ideas/1", "/proposals/1"]
+MEMBER_PAGES = [
+    "/account", "/ideas/new", "/notifications", "/ideas/1", "/proposals/1", "/proposals/2",
+]  # fmt: skip
 EMPTY_PAGES = ["/", "/ideas", "/ideas?q=submarine&topic=none", "/proposals", "/updates"]
 ADMIN_PAGES = [
     "/organise/moderation", "/organise/topics", "/proposals/new", "/organise/updates/new",

@@ -53,7 +53,7 @@ def test_with_javascript_support_vote_and_comment_happen_in_place(browser, page,
     rosa.evaluate("window.stillThisPage = true")
     rosa.get_by_label("For", exact=True).check()
     rosa.get_by_role("button", name="Cast my vote").click()
-    expect(rosa.locator("#vote")).to_contain_text("You voted For")
+    expect(rosa.locator("#vote")).to_contain_text("You have voted. Your ballot's tracker is")
     expect(rosa.locator("#announcer")).to_contain_text("Your vote is recorded")
     assert rosa.evaluate("window.stillThisPage") is True
     rosa.context.close()
@@ -72,5 +72,6 @@ def test_without_javascript_the_same_actions_work_with_full_pages(browser, page,
     rosa.goto(f"{live_server.url}/proposals/{proposal}")
     rosa.get_by_label("Against", exact=True).check()
     rosa.get_by_role("button", name="Cast my vote").click()
-    expect(rosa.locator("#vote")).to_contain_text("You voted Against")
+    expect(rosa.locator("#vote")).to_contain_text("You have voted. Your ballot's tracker is")
+    expect(rosa.locator(".flashes")).to_contain_text("Your vote is recorded, encrypted.")
     rosa.context.close()

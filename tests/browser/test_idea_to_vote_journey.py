@@ -174,15 +174,19 @@ def test_a_newcomers_idea_is_reviewed_discussed_put_to_a_vote_and_carried(
     question = organiser.get_by_role("heading", level=1).inner_text()
     expect(organiser.get_by_role("heading", name="Your vote")).to_be_visible()
 
+    trackers = {}
     for voter, first, final in ((fan, "For", "For"), (jo, "Against", "For")):
         voter.goto(proposal_url)
         voter.get_by_label(first, exact=True).check()
         voter.get_by_role("button", name="Cast my vote").click()
-        expect(voter.get_by_text(f"You voted {first}")).to_be_visible()
+        expect(voter.get_by_text("You have voted. Your ballot's tracker is")).to_be_visible()
+        trackers[voter] = voter.locator("#vote code.tracker").inner_text()
         if final != first:
             voter.get_by_label(final, exact=True).check()
             voter.get_by_role("button", name="Change my vote").click()
-            expect(voter.get_by_text(f"You voted {final}")).to_be_visible()
+            expect(voter.locator("#vote code.tracker")).not_to_have_text(trackers[voter])
+            trackers[voter] = voter.locator("#vote code.tracker").inner_text()
+        expect(voter.locator("#vote")).not_to_contain_text(f"You voted {final}")
     screenshot(fan, "proposal-open")
 
     page.goto(url + "/")
@@ -198,6 +202,14 @@ def test_a_newcomers_idea_is_reviewed_discussed_put_to_a_vote_and_carried(
         db.session.commit()
     page.goto(proposal_url)
     expect(page.get_by_role("heading", name="Result: carried")).to_be_visible()
+
+    # A voter checks their ballot was counted, by its tracker, on the public list.
+    jo.goto(proposal_url)
+    jo.get_by_role("link", name="Check the count yourself").click()
+    jo.get_by_label("Find your tracker").fill(trackers[jo])
+    jo.get_by_role("button", name="Find").click()
+    expect(jo.locator("p.notice")).to_contain_text("counted")
+    screenshot(jo, "ballots-list")
     expect(page.locator(".result")).to_contain_text("2 (100%)")
     expect(page.get_by_text("Turnout: 2 of 3 members")).to_be_visible()
     assert fits_the_screen(page)

@@ -14,6 +14,9 @@ from coop.accounts.models import Member, Role
 from coop.accounts.services import find_by_email
 from coop.audit import services as audit
 from coop.audit.models import AuditEntry
+from coop.ballots.models import Ballot, BoxVoter
+from coop.ballots.record import counted
+from coop.ballots.services import entries
 from coop.comments.models import Comment, CommentRevision
 from coop.comments.services import add_comment, edit_comment
 from coop.digests.models import Digest
@@ -25,7 +28,7 @@ from coop.moderation.models import Appeal, ModerationAction
 from coop.moderation.services import act, report
 from coop.privacy.deletion import purge_unverified
 from coop.privacy.models import DataExport
-from coop.proposals.models import Proposal, Vote, VoteParticipation
+from coop.proposals.models import Proposal
 from coop.proposals.services import cast_vote, close_proposal
 from coop.updates.services import publish_update
 from tests.ideas.helpers import titles_listed
@@ -268,7 +271,7 @@ def test_no_table_keeps_the_name_or_email_address(app, leaver, contributions):
     assert delete_account(client_for(app, EMAIL), contributions).status_code == 302
 
     assert traces(app, *NAME_TRACES) == {}
-    for model in (Reaction, Vote, VoteParticipation, Digest, DataExport):
+    for model in (Reaction, BoxVoter, Digest, DataExport):
         assert count(app, model, model.member_id == leaver.me) == 0
     assert not leaver.export_file.exists()
     assert count(app, Appeal) == 0  # their letter to the moderators
@@ -327,13 +330,16 @@ def test_supports_and_oppositions_stay_in_the_counts_while_their_rows_go(app, le
 def test_a_ballot_in_an_open_vote_is_counted_anonymously_when_it_closes(app, leaver):
     assert delete_account(client_for(app, EMAIL), "keep").status_code == 302
 
-    assert [v.member_id for v in rows(app, Vote, Vote.proposal_id == leaver.open_vote)] == [
-        None, leaver.other]  # fmt: skip
+    [proposal] = rows(app, Proposal, Proposal.id == leaver.open_vote)
+    # Two ballots in the box, one of them now nobody's: nothing says whose it was.
+    assert count(app, Ballot, Ballot.box_id == proposal.ballot_box_id) == 2
+    voters = rows(app, BoxVoter, BoxVoter.box_id == proposal.ballot_box_id)
+    assert [v.member_id for v in voters] == [leaver.other]
     with app.app_context():
+        assert len(counted(entries(proposal.ballot_box_id))) == 2
         assert close_proposal(leaver.open_vote, utcnow() + timedelta(days=2))
     [result] = rows(app, Proposal, Proposal.id == leaver.open_vote)
     assert (result.votes_for, result.votes_against) == (1, 1)
-    assert [p.member_id for p in rows(app, VoteParticipation)] == [leaver.other]
     [closed_before] = rows(app, Proposal, Proposal.id == leaver.closed_vote)
     assert closed_before.votes_for == 1  # a closed result never changes
 

@@ -4,10 +4,12 @@ kept with their history; withdrawing consent to political opinions stops their p
 from sqlalchemy import select
 
 from coop.accounts.services import find_by_email
+from coop.ballots.models import Ballot, BoxVoter
+from coop.ballots.record import counted
+from coop.ballots.services import entries
 from coop.extensions import db
 from coop.ideas.models import Idea, Reaction
 from coop.privacy.models import ConsentKind, ConsentRecord
-from coop.proposals.models import Vote
 from tests.support import make_idea, make_member, make_proposal, sign_in, submit
 
 
@@ -106,7 +108,7 @@ def test_withdrawing_consent_to_political_opinions_removes_them_at_once(app):
     submit(client, "/account", {"choice": "for"}, action=f"/proposals/{proposal}/vote")
     with app.app_context():
         assert db.session.get(Idea, idea).support_count == 1
-        assert db.session.scalar(select(Vote.id)) is not None
+        assert db.session.scalar(select(BoxVoter.ballot_id)) is not None
 
     assert submit(client, "/account", {}, action="/account/consents").status_code == 400
     response = submit(client, "/account", {"form": "consents"}, action="/account/consents")
@@ -114,7 +116,10 @@ def test_withdrawing_consent_to_political_opinions_removes_them_at_once(app):
     with app.app_context():
         assert db.session.get(Idea, idea).support_count == 0
         assert db.session.scalar(select(Reaction.id)) is None
-        assert db.session.scalar(select(Vote.id)) is None
+        assert db.session.scalar(select(BoxVoter.member_id)) is None  # took no part
+        box_id = db.session.scalar(select(Ballot.box_id))
+        assert counted(entries(box_id)) == []  # a public removal entry took the ballot out
+        assert [e.replaces for e in entries(box_id)] == [None, 1]
     assert history(app, "rosa@example.org", ConsentKind.POLITICAL_OPINIONS)[-1] is False
     again = submit(client, "/account", {"reaction": "support"}, action=f"/ideas/{idea}/react")
     assert again.status_code == 403

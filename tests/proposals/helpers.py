@@ -2,13 +2,18 @@
 
 from datetime import timedelta
 
+import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
 from coop.accounts.models import Member, Role
+from coop.ballots import crypto, keys
+from coop.ballots import services as ballot_services
+from coop.ballots.models import Ballot, BoxVoter
+from coop.ballots.record import format_tracker
 from coop.extensions import db, utcnow
 from coop.privacy.services import record_joining_consents
-from coop.proposals.models import Proposal, Vote
+from coop.proposals.models import CHOICES, WEIGHTS, Proposal
 from coop.proposals.services import cast_vote, close_due_proposals
 from coop.security import hash_password
 from tests.support import PASSWORD, TOTP_SECRET, quick_members, sign_in, submit
@@ -95,12 +100,46 @@ def load_proposal(app, proposal_id: int) -> Proposal:
 
 
 def votes_of(app, proposal_id: int) -> dict[int, str]:
-    """The ballots stored for a proposal, member id to choice."""
+    """Each voter's current ballot, member id to choice, decrypted with the vote's key from
+    the key folder: what someone holding both the database and that folder could do while
+    the vote is open (the limit the README states), and what nobody can do after closing."""
     with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
         rows = db.session.execute(
-            select(Vote.member_id, Vote.choice).where(Vote.proposal_id == proposal_id)
-        )
-        return dict(rows.all())
+            select(BoxVoter.member_id, Ballot.ciphertext)
+            .join(Ballot, Ballot.id == BoxVoter.ballot_id)
+            .where(BoxVoter.box_id == proposal.ballot_box_id)
+        ).all()
+        if not rows:
+            return {}
+        secret = keys.load(proposal.ballot_box.public_key)
+        return {member: decrypt_choice(secret, ciphertext) for member, ciphertext in rows}
+
+
+def assert_unreadable(app, proposal_id: int) -> None:
+    """The vote's ballots are still stored, and nobody can decrypt them any more."""
+    with app.app_context():
+        public = db.session.get(Proposal, proposal_id).ballot_box.public_key
+        assert not keys.exists(public)
+    with pytest.raises(keys.KeyMissing):
+        votes_of(app, proposal_id)
+
+
+def my_tracker(app, proposal_id: int, member: int) -> str | None:
+    """The member's current tracker as pages show it."""
+    with app.app_context():
+        box_id = db.session.get(Proposal, proposal_id).ballot_box_id
+        tracker = ballot_services.my_tracker(box_id, member)
+        return format_tracker(tracker) if tracker else None
+
+
+def decrypt_choice(secret: bytes, ciphertext: bytes) -> str:
+    pair = crypto.Ciphertext.from_bytes(ciphertext)
+    point = crypto.sub(pair.b, crypto.times(secret, pair.a))
+    weights = {
+        crypto.weight_point(weight): choice for choice, weight in zip(CHOICES, WEIGHTS, strict=True)
+    }
+    return str(weights[point])
 
 
 def count_rows(app, model) -> int:

@@ -2,15 +2,27 @@
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
+import pytest
+
+from coop.accounts.models import Member
+from coop.ballots import services as ballot_services
+from coop.ballots.record import counted
+from coop.errors import Conflict
+from coop.extensions import db
+from coop.proposals.models import Proposal
+from coop.proposals.services import cast_vote, close_proposal
 from tests.proposals.helpers import (
     MEMBER,
     ORGANISER,
+    assert_unreadable,
     client_for,
     close_due,
     end_voting,
     load_proposal,
     make_people,
+    make_voters,
     member_id,
     page_of,
     vote,
@@ -54,11 +66,17 @@ def test_twenty_simultaneous_votes_by_one_member_leave_one_ballot(app):
     assert list(ballots) == [member_id(app, MEMBER)]
     assert ballots[member_id(app, MEMBER)] in CHOICES
 
+    with app.app_context():
+        box = db.session.get(Proposal, proposal_id).ballot_box
+        entries = ballot_services.entries(box.id)
+        assert box.entries == len(entries) == REQUESTS  # every ballot on the public list...
+        assert len(counted(entries)) == 1  # ...and each replacing the one before
+
     end_voting(app, proposal_id)
     assert close_due(app) == 1
     proposal = load_proposal(app, proposal_id)
     assert proposal.turnout == 1
-    assert votes_of(app, proposal_id) == {}
+    assert_unreadable(app, proposal_id)
 
 
 def test_simultaneous_changes_to_an_existing_vote_keep_one_ballot(app):
@@ -70,3 +88,48 @@ def test_simultaneous_changes_to_an_existing_vote_keep_one_ballot(app):
 
     assert statuses == [302] * REQUESTS
     assert len(votes_of(app, proposal_id)) == 1
+
+
+def test_a_ballot_acknowledged_while_the_vote_closes_is_always_counted(app):
+    """Casting and closing at the same instant: each cast either succeeds and is counted,
+    or is refused and leaves nothing; closing waits for casts in flight (both lock the
+    box), and a cast that comes after it finds the box closed."""
+    make_people(app)
+    proposal_id = make_proposal(app, ORGANISER)
+    voters = make_voters(app, REQUESTS)
+    with app.app_context():
+        closes_at = db.session.get(Proposal, proposal_id).closes_at
+    start = threading.Barrier(REQUESTS + 1)
+
+    def cast(voter: int) -> bool:
+        with app.app_context():
+            member = db.session.get(Member, voter)
+            db.session.expunge(member)
+            db.session.close()  # no pooled connection held while waiting for the others
+            start.wait(timeout=30)
+            try:
+                cast_vote(member, proposal_id, "for", now=closes_at - timedelta(microseconds=1))
+                db.session.commit()
+                return True
+            except Conflict:
+                db.session.rollback()
+                return False
+
+    def close() -> bool:
+        with app.app_context():
+            start.wait(timeout=30)
+            return close_proposal(proposal_id, now=closes_at)
+
+    with ThreadPoolExecutor(max_workers=REQUESTS + 1) as pool:
+        closing = pool.submit(close)
+        acknowledged = sum(pool.map(cast, voters))
+
+    assert closing.result() is True
+    proposal = load_proposal(app, proposal_id)
+    assert proposal.votes_for == proposal.turnout == acknowledged
+    with app.app_context():
+        box = db.session.get(Proposal, proposal_id).ballot_box
+        assert box.counted == box.entries == acknowledged
+        late = db.session.get(Member, voters[0])
+        with pytest.raises(Conflict):
+            cast_vote(late, proposal_id, "for", now=closes_at - timedelta(microseconds=1))

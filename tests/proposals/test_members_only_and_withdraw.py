@@ -1,12 +1,15 @@
 import pytest
 
 from coop.accounts.models import Role
+from coop.ballots import keys
 from coop.extensions import db
 from coop.ideas.models import Idea
+from coop.proposals.models import Proposal
 from tests.proposals.helpers import (
     ADMIN,
     MEMBER,
     ORGANISER,
+    add_member,
     cast_votes,
     client_for,
     close_due,
@@ -38,6 +41,24 @@ def test_visitors_cannot_find_a_members_only_proposal(app, client, members_only)
     assert SECRET not in response.get_data(as_text=True)
     for path in ("/proposals", "/"):
         assert SECRET not in client.get(path).get_data(as_text=True)
+
+
+def test_unconfirmed_accounts_cannot_find_a_members_only_proposal(app, members_only):
+    """Members-only votes are for the electorate, whose addresses are confirmed."""
+    add_member(app, "new@example.org", "Newt New", verified=False)
+    client = client_for(app, "new@example.org")
+
+    assert client.get(f"/proposals/{members_only}").status_code == 404
+    for path in ("/proposals", "/"):
+        assert SECRET not in client.get(path).get_data(as_text=True)
+    for path in ("ballots", "ballots.json", "ballots.atom"):
+        assert client.get(f"/proposals/{members_only}/{path}").status_code == 404
+
+
+def test_a_members_only_vote_s_ballots_stay_with_members(app, client, members_only):
+    for path in ("ballots", "ballots.json", "ballots.atom"):
+        assert client.get(f"/proposals/{members_only}/{path}").status_code == 404
+        assert client_for(app, MEMBER).get(f"/proposals/{members_only}/{path}").status_code == 200
 
 
 def test_members_see_a_members_only_proposal(app, members_only):
@@ -89,6 +110,9 @@ def test_withdrawing_discards_the_votes_and_reopens_the_idea(app, idea_vote, ema
     assert response.status_code == 302
     assert load_proposal(app, proposal_id).withdrawn_at is not None
     assert votes_of(app, proposal_id) == {}
+    with app.app_context():
+        public = db.session.get(Proposal, proposal_id).ballot_box.public_key
+        assert not keys.exists(public)  # the discarded ballots can never be read
     with app.app_context():
         idea = db.session.get(Idea, idea_id)
         assert idea.stage == "discussion" and idea.is_editable

@@ -1,10 +1,12 @@
-"""Ballots are secret: no running totals while open, no ballots at all once counted."""
+"""Ballots are secret: no running totals while open; encrypted ballots that nobody can read
+once the vote is counted and its key destroyed."""
 
 import re
 
 import pytest
 
-from coop.proposals.models import Vote
+from coop.ballots import keys
+from coop.ballots.models import Ballot, BallotBox
 from tests.proposals.helpers import (
     ADMIN,
     MEMBER,
@@ -44,7 +46,7 @@ def open_vote(app):
 def assert_no_ballot_shown(html: str) -> None:
     tally = TALLY.search(html)
     assert tally is None, tally.group(0)
-    assert "You voted" not in html
+    assert "You voted" not in html and "You have voted" not in html
     assert " checked " not in html and "checked id=" not in html
     for number in range(3):
         assert f"Voter {number}" not in html
@@ -68,23 +70,25 @@ def test_while_open_a_member_sees_only_their_own_vote(app, open_vote):
 
     html = member.get(page_of(member, proposal_id)).get_data(as_text=True)
 
-    assert "You voted <strong>Abstain</strong>" in html
-    assert html.count("checked") == 1
-    assert 'checked id="choice-2"' in html
+    assert "You have voted. Your ballot's tracker is" in html
+    assert "checked" not in html  # not even the member's own choice can be read back
     assert not TALLY.search(html)
     assert "Voter 0" not in html
     for path in ("/proposals", "/"):
         assert_no_ballot_shown(member.get(path).get_data(as_text=True))
 
 
-def test_after_closing_ballots_are_deleted_and_only_totals_remain(app, open_vote):
+def test_after_closing_the_key_is_gone_and_only_totals_can_be_read(app, open_vote):
     proposal_id, _member = open_vote
+    assert sorted(votes_of(app, proposal_id).values()) == ["abstain", "against", "for", "for"]
     end_voting(app, proposal_id)
 
     assert close_due(app) == 1
 
-    assert votes_of(app, proposal_id) == {}
-    assert count_rows(app, Vote) == 0
+    with pytest.raises(keys.KeyMissing):
+        votes_of(app, proposal_id)  # the only way to read a ballot is gone
+    assert not any(app.config["BALLOT_KEY_DIR"].iterdir())
+    assert count_rows(app, Ballot) == 4  # still there, encrypted, for anyone to recount
     proposal = load_proposal(app, proposal_id)
     assert (proposal.votes_for, proposal.votes_against, proposal.votes_abstain) == (2, 1, 1)
     assert proposal.electorate == 7  # the member, organiser, admin, other and three voters
@@ -103,7 +107,7 @@ def test_after_closing_no_page_shows_anyones_vote(app, open_vote):
         html = client.get(page_of(client, proposal_id)).get_data(as_text=True)
         assert "Result: carried" in html, reader
         assert "Turnout: <strong>4</strong> of 7 members" in html
-        assert "You voted" not in html
+        assert "You voted <strong>" not in html
         assert 'name="choice"' not in html
         for number in range(3):
             assert f"Voter {number}" not in html
@@ -112,29 +116,13 @@ def test_after_closing_no_page_shows_anyones_vote(app, open_vote):
         assert "You voted" not in listing
 
 
-def test_after_closing_no_table_ties_a_member_to_how_they_voted(app, open_vote):
-    """Who voted is kept (turnout, the member's own record); how is not. Participation rows
-    carry no choice and no time, and are stored in member order, not voting order."""
-    from sqlalchemy import select, text
-
+def test_no_table_has_a_place_for_a_choice(app, open_vote):
+    """What links a member to a ballot (box_voters) points at a ciphertext; no column
+    anywhere holds a choice, and ballots carry no member."""
     from coop.extensions import db
-    from coop.proposals.models import VoteParticipation
-
-    proposal_id, _member = open_vote
-    with app.app_context():
-        voting_order = list(
-            db.session.scalars(select(Vote.member_id).order_by(Vote.cast_at, Vote.id))
-        )
-    end_voting(app, proposal_id)
-    close_due(app)
 
     with app.app_context():
-        for table in db.metadata.sorted_tables:  # no ballot is left anywhere
-            if "choice" in table.columns:
-                assert db.session.execute(select(table)).first() is None, table.name
-        assert set(VoteParticipation.__table__.columns.keys()) == {"proposal_id", "member_id"}
-        stored_order = list(
-            db.session.scalars(text("SELECT member_id FROM vote_participations"))
-        )  # physical order, as someone reading the raw table would see it
-    assert sorted(stored_order) == sorted(voting_order)
-    assert stored_order == sorted(voting_order) != voting_order
+        for table in db.metadata.sorted_tables:
+            assert "choice" not in table.columns, table.name
+        assert "member_id" not in Ballot.__table__.columns
+        assert "member_id" not in BallotBox.__table__.columns

@@ -1,0 +1,249 @@
+"""Ballot boxes: cast, change, remove, close and count encrypted ballots. Callers commit;
+keys are destroyed only after the commit that made them useless (destroy_key_after_commit).
+
+The order that makes a ballot acknowledged to a member always counted: casting locks the
+box row and checks that it is still open; closing sets closed_at on the same row, so it
+waits for every cast in flight, and reads the ballots after that, in a new statement. A
+cast that comes after the close finds the box closed and writes nothing.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, delete, insert, literal, select, true, update
+
+from coop.ballots import crypto, keys
+from coop.ballots.models import Ballot, BallotBox, BoxVoter, KeyHolder
+from coop.ballots.record import Entry, box_context, counted, removal_tracker
+from coop.extensions import db, insert_or_skip, utcnow
+
+log = logging.getLogger(__name__)
+# A key file with no box after this long belongs to a transaction that rolled back.
+ORPHAN_AFTER = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A ballot encrypted for one box, with its proof and tracker: all that is ever stored."""
+
+    box_id: int
+    public: bytes
+    ciphertext: bytes
+    proof: bytes
+    tracker: bytes
+
+
+@dataclass(frozen=True)
+class Locked:
+    """A box whose row this transaction holds: no entry can be added but ours."""
+
+    box_id: int
+    public: bytes
+    entries: int
+    head: bytes | None
+
+
+def open_box(weights: Sequence[int]) -> BallotBox:
+    """A new box with its own key pair; the private key goes to the key folder, never to
+    the database."""
+    pair = crypto.generate_key()
+    box = BallotBox(
+        key_holder=KeyHolder.PLATFORM,
+        public_key=pair.public,
+        weights=",".join(str(weight) for weight in weights),
+    )
+    db.session.add(box)
+    keys.store(pair.public, pair.secret)
+    return box
+
+
+def seal(box_id: int, public: bytes, weights: Sequence[int], index: int) -> Sealed:
+    """Encrypt a choice for a box. The choice exists only in this call's memory: nothing
+    logs it, and what leaves is the ciphertext, its proof and its tracker. Done before the
+    box is locked, so the lock is held for a few statements, not for the arithmetic."""
+    context = box_context(box_id)
+    ciphertext, proof = crypto.encrypt(public, weights, index, context)
+    tracker = crypto.tracker(context, ciphertext, proof)
+    return Sealed(box_id, public, ciphertext.to_bytes(), proof, tracker)
+
+
+def lock_open(box_id: int, still_open: ColumnElement[bool] | None = None) -> Locked | None:
+    """Lock an open box's row (PostgreSQL; SQLite's transactions take the write lock at
+    BEGIN), or None if it is closed or `still_open` (the caller's rule, such as a voting
+    window, on columns that do not change while the box is open) is false."""
+    row = db.session.execute(
+        select(BallotBox.id, BallotBox.public_key, BallotBox.entries, BallotBox.head)
+        .where(
+            BallotBox.id == box_id,
+            BallotBox.closed_at.is_(None),
+            true() if still_open is None else still_open,
+        )
+        .with_for_update()
+    ).first()
+    return Locked(*row) if row else None
+
+
+def put(box: Locked, member_id: int, sealed: Sealed) -> int:
+    """Append the sealed ballot to a locked box as this member's current ballot, replacing
+    their earlier one. Its position in the list."""
+    if sealed.box_id != box.box_id or sealed.public != box.public:
+        raise crypto.CryptoError("a ballot sealed for another box")
+    replaces = _current(box.box_id, member_id)
+    return _append(box, member_id, sealed.tracker, replaces, sealed.ciphertext, sealed.proof)
+
+
+def remove(box_id: int, member_id: int) -> bool:
+    """Take this member's ballot out of an open box (they withdrew consent): a public
+    removal entry, so the list still adds up. False when there was nothing to remove."""
+    box = lock_open(box_id)
+    current = _current(box_id, member_id) if box else None
+    if current is None:
+        return False
+    _seq, tracker = current
+    _append(box, member_id, removal_tracker(box_context(box_id), tracker), current, None, None)
+    db.session.execute(
+        delete(BoxVoter).where(BoxVoter.box_id == box_id, BoxVoter.member_id == member_id)
+    )
+    return True
+
+
+def _current(box_id: int, member_id: int) -> tuple[int, bytes] | None:
+    """The position and tracker of the member's current ballot, read under the lock."""
+    row = db.session.execute(
+        select(Ballot.seq, Ballot.tracker)
+        .join(BoxVoter, BoxVoter.ballot_id == Ballot.id)
+        .where(BoxVoter.box_id == box_id, BoxVoter.member_id == member_id)
+    ).first()
+    return (row.seq, row.tracker) if row else None
+
+
+def _append(
+    box: Locked,
+    member_id: int,
+    tracker: bytes,
+    current: tuple[int, bytes] | None,
+    ciphertext: bytes | None,
+    proof: bytes | None,
+) -> int:
+    """Write the next entry, its link in the chain and the box's new length and head; a
+    ballot also becomes the member's current one. One statement on PostgreSQL."""
+    seq = box.entries + 1
+    replaces = current[0] if current else None
+    previous = box.head or crypto.chain_start(box_context(box.box_id), box.public)
+    chain = crypto.chain_next(previous, seq, tracker, replaces)
+    values = {
+        "box_id": box.box_id, "seq": seq, "tracker": tracker, "chain": chain,
+        "replaces": replaces, "ciphertext": ciphertext, "proof": proof, "accepted_at": utcnow(),
+    }  # fmt: skip
+    ballot = insert(Ballot).values(values).returning(Ballot.id)
+    moved = update(BallotBox).where(BallotBox.id == box.box_id).values(entries=seq, head=chain)
+    if ciphertext is None:
+        db.session.execute(ballot)
+        db.session.execute(moved)
+        return seq
+    voter = insert_or_skip(BoxVoter.__table__)
+    if db.session.get_bind().dialect.name == "postgresql":
+        new = ballot.cte("new_ballot")
+        moved = moved.returning(BallotBox.id).cte("moved")
+        voter = voter.from_select(
+            ["box_id", "member_id", "ballot_id"],
+            select(literal(box.box_id), literal(member_id), new.c.id)
+            .select_from(new)
+            .join(moved, true()),
+        )
+    else:
+        ballot_id = db.session.scalar(ballot)
+        db.session.execute(moved)
+        voter = voter.values(box_id=box.box_id, member_id=member_id, ballot_id=ballot_id)
+    db.session.execute(
+        voter.on_conflict_do_update(
+            index_elements=[BoxVoter.box_id, BoxVoter.member_id],
+            set_={"ballot_id": voter.excluded.ballot_id},
+        )
+    )
+    return seq
+
+
+def has_voted(box_id: int, member_id: int) -> bool:
+    query = select(BoxVoter.ballot_id).where(
+        BoxVoter.box_id == box_id, BoxVoter.member_id == member_id
+    )
+    return db.session.execute(query).first() is not None
+
+
+def my_tracker(box_id: int, member_id: int) -> bytes | None:
+    return db.session.scalar(
+        select(Ballot.tracker)
+        .join(BoxVoter, BoxVoter.ballot_id == Ballot.id)
+        .where(BoxVoter.box_id == box_id, BoxVoter.member_id == member_id)
+    )
+
+
+def close(box_id: int, now: datetime) -> bool:
+    """Take no more ballots. Waits for every cast in flight (they hold the row)."""
+    closed = db.session.execute(
+        update(BallotBox)
+        .where(BallotBox.id == box_id, BallotBox.closed_at.is_(None))
+        .values(closed_at=now)
+    )
+    return bool(closed.rowcount)
+
+
+def entries(box_id: int) -> list[Entry]:
+    rows = db.session.execute(
+        select(
+            Ballot.seq, Ballot.tracker, Ballot.chain, Ballot.replaces, Ballot.ciphertext,
+            Ballot.proof,
+        ).where(Ballot.box_id == box_id).order_by(Ballot.seq)
+    )  # fmt: skip
+    return [Entry(*row) for row in rows]
+
+
+def count(box: BallotBox) -> tuple[int, ...]:
+    """Add up the counted ballots under encryption, decrypt only the total, with a proof,
+    and keep the record. The count of each choice, in the order of the box's weights."""
+    ballots = counted(entries(box.id))
+    total = crypto.tally(crypto.Ciphertext.from_bytes(entry.ciphertext) for entry in ballots)
+    context = box_context(box.id)
+    if ballots:
+        share, proof = crypto.partial_decrypt(keys.load(box.public_key), total, context)
+    else:
+        share, proof = crypto.IDENTITY, b""
+    if not crypto.verify_decryption(box.public_key, total, share, proof, context):
+        raise crypto.CryptoError("the vote's key did not decrypt its total")
+    counts = crypto.decode_counts(crypto.sub(total.b, share), box.weight_list, len(ballots))
+    box.counted = len(ballots)
+    box.total = total.to_bytes()
+    box.decryption = share
+    box.decryption_proof = proof or None
+    return counts
+
+
+def discard(box_id: int) -> None:
+    """A withdrawn vote: its ballots and who took part go (the key with the commit)."""
+    db.session.execute(delete(BoxVoter).where(BoxVoter.box_id == box_id))
+    db.session.execute(delete(Ballot).where(Ballot.box_id == box_id))
+
+
+def destroy_spent_keys() -> int:
+    """Destroy the key of every closed box (counted or withdrawn) and of any key file
+    whose box was never committed. Run after the commit that closed a box, and by the
+    closing task every minute, so a failed commit never loses a key still needed."""
+    destroyed = 0
+    for public in keys.stored():
+        box = db.session.execute(
+            select(BallotBox.closed_at, BallotBox.counted, BallotBox.created_at).where(
+                BallotBox.public_key == public
+            )
+        ).first()
+        if box is None:
+            if keys.older_than(public, ORPHAN_AFTER):  # never committed, or deleted
+                keys.destroy(public)
+                destroyed += 1
+            continue
+        if box.closed_at is not None:
+            keys.destroy(public)
+            destroyed += 1
+    return destroyed
