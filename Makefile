@@ -50,8 +50,9 @@ worker: $(INSTALLED)
 	$(BIN)/celery -A celery_worker:celery worker --beat --loglevel=info --schedule=instance/celerybeat-schedule
 
 ## bench: benchmarks against throwaway PostgreSQL databases (needs Redis and wrk): the web app
-## under gunicorn at three data sizes, common-ground scoring, then one weekly digest run for
-## 100,000 members; results in bench/results.md, bench/common_ground.md and bench/digests.md
+## under gunicorn at three data sizes, common-ground scoring, one weekly digest run for
+## 100,000 members, then counting a vote of 100,000 encrypted ballots; results in
+## bench/results.md, bench/common_ground.md, bench/digests.md and bench/ballots.md
 .PHONY: bench
 bench: $(INSTALLED)
 	@command -v wrk >/dev/null || { echo "Installing wrk (Debian package)"; \
@@ -59,6 +60,7 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.http --output bench/results.md
 	$(BIN)/python -m bench.common_ground --output bench/common_ground.md
 	$(BIN)/python -m bench.digests --output bench/digests.md
+	$(BIN)/python -m bench.ballots --output bench/ballots.md
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

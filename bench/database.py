@@ -8,6 +8,8 @@ The database is created on the server COOP_BENCH_PG_URL points at (default: post
 """
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -29,12 +31,14 @@ def throwaway_app(prefix: str = "coop_bench", overrides: Mapping | None = None) 
     """An app on a new, migrated PostgreSQL database, inside its app context. The database
     URL is in app.config["SQLALCHEMY_DATABASE_URI"] for other processes to use."""
     name = f"{prefix}_{os.getpid()}"
+    keys = tempfile.mkdtemp(prefix="coop-bench-keys-")  # the votes' keys, gone afterwards
+    overrides = {"BALLOT_KEY_DIR": keys, **(overrides or {})}
     admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = admin.url.set(database=name).render_as_string(hide_password=False)
     try:
-        app = create_app("test", {**(overrides or {}), "SQLALCHEMY_DATABASE_URI": url})
+        app = create_app("test", {**overrides, "SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
             upgrade()
             try:
@@ -46,6 +50,7 @@ def throwaway_app(prefix: str = "coop_bench", overrides: Mapping | None = None) 
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+        shutil.rmtree(keys, ignore_errors=True)
 
 
 def copy_rows_like(template: db.Model, count: int, overrides: dict[str, str]) -> np.ndarray:

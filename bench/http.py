@@ -149,6 +149,7 @@ def server_env(app) -> dict[str, str]:
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REDIS_URL": REDIS_URL,
         "BASE_URL": "https://coop.example.org",
+        "BALLOT_KEY_DIR": str(app.config["BALLOT_KEY_DIR"]),
         # All the load comes from one address: per-address limits would refuse it.
         "LIMIT_API": "10000000 per minute",
     }

@@ -170,7 +170,7 @@ def _votes(members: list[SignedIn]) -> Endpoint:
             "AND visibility = 'public' AND opens_at <= now() AND closes_at > now() ORDER BY id"
         )
     ).all()
-    taken = _taken("votes", "proposal_id", members, proposals)
+    taken = _voted(members, proposals)
     fresh = []
     for number, member in enumerate(members):
         choices = [p for p in proposals if (member.member_id, p) not in taken]
@@ -180,7 +180,20 @@ def _votes(members: list[SignedIn]) -> Endpoint:
             body = urlencode({"csrf_token": member.csrf_token, "choice": choice})
             fresh.append(Request("POST", f"/proposals/{proposal}/vote", member.cookie, body))
     half = len(fresh) // 2
-    return Endpoint("POST cast a vote", "post", fresh[:half], fresh[half:], "votes")
+    return Endpoint("POST cast a vote", "post", fresh[:half], fresh[half:], "box_voters")
+
+
+def _voted(members: list[SignedIn], proposals) -> set[tuple[int, int]]:
+    """(member, proposal) pairs where the member has voted."""
+    rows = db.session.execute(
+        sa.text(
+            "SELECT v.member_id, p.id FROM box_voters AS v "
+            "JOIN proposals AS p ON p.ballot_box_id = v.box_id "
+            "WHERE v.member_id = ANY(:members) AND p.id = ANY(:targets)"
+        ),
+        {"members": [m.member_id for m in members], "targets": list(proposals)},
+    )
+    return set(rows.all())
 
 
 def _taken(table: str, column: str, members: list[SignedIn], targets) -> set[tuple[int, int]]:

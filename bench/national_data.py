@@ -122,8 +122,8 @@ def _participations(ballots: int, n_members: int) -> int:
     )
     return db.session.execute(
         sa.text(
-            "INSERT INTO vote_participations (proposal_id, member_id) "
-            "SELECT p.id, m.first + (p.id * 7919 + g * :stride) % :members "
+            "INSERT INTO box_voters (box_id, member_id) "
+            "SELECT p.ballot_box_id, m.first + (p.id * 7919 + g * :stride) % :members "
             "FROM proposals AS p CROSS JOIN (SELECT min(id) AS first FROM members) AS m "
             "CROSS JOIN generate_series(1, :t) AS g WHERE p.closed_at IS NOT NULL "
             "ORDER BY 1, 2"

@@ -39,6 +39,11 @@ def check_production_config(app: Flask) -> None:
         raise RuntimeError("Set REDIS_URL: Celery and the rate limits need Redis.")
     if not os.environ.get("BASE_URL"):
         raise RuntimeError("Set BASE_URL, the public address used in emailed links.")
+    if not os.environ.get("BALLOT_KEY_DIR"):
+        raise RuntimeError(
+            "Set BALLOT_KEY_DIR: a folder for the keys of open votes, shared by the web app and "
+            "the worker, outside every backup (docs/secret-ballots.md)."
+        )
 
 
 def register_extensions(app: Flask) -> None:

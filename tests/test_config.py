@@ -32,8 +32,18 @@ def test_production_refuses_to_start_without_a_base_url(monkeypatch):
         create_app("production", PRODUCTION)
 
 
-def test_production_starts_with_everything_set(monkeypatch):
+def test_production_refuses_to_start_without_a_folder_for_ballot_keys(monkeypatch):
+    """A default under the package would put open votes' keys where backups and upgrades
+    reach them: the operator must choose the folder."""
     monkeypatch.setenv("BASE_URL", "https://coop.example.org")
+    monkeypatch.delenv("BALLOT_KEY_DIR", raising=False)
+    with pytest.raises(RuntimeError, match="BALLOT_KEY_DIR"):
+        create_app("production", PRODUCTION)
+
+
+def test_production_starts_with_everything_set(monkeypatch, tmp_path):
+    monkeypatch.setenv("BASE_URL", "https://coop.example.org")
+    monkeypatch.setenv("BALLOT_KEY_DIR", str(tmp_path))
     app = create_app("production", PRODUCTION)
     assert app.config["SESSION_COOKIE_SECURE"] is True
 

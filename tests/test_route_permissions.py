@@ -58,7 +58,8 @@ ACCESS = {
     "privacy.accept": SIGNED_IN, "privacy.consents": SIGNED_IN,
     "api.openapi_document": PUBLIC, "api.ideas": PUBLIC, "api.idea": PUBLIC,
     "api.idea_comments": PUBLIC, "api.proposals": PUBLIC, "api.proposal": PUBLIC,
-    "api.proposal_comments": PUBLIC, "api.topics": PUBLIC, "api.updates": PUBLIC,
+    "api.proposal_comments": PUBLIC, "api.proposal_ballots": PUBLIC, "api.topics": PUBLIC,
+    "api.updates": PUBLIC,
     "api.update": PUBLIC,
 }  # fmt: skip
 

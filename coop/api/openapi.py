@@ -184,6 +184,14 @@ PATHS = {
         [PROPOSAL_ID, *PAGE_PARAMETERS],
         True,
     ),
+    "/proposals/{proposal_id}/ballots": _get(
+        "listProposalBallots",
+        "A public proposal's list of ballots, in the order accepted: trackers as a hash chain "
+        "while voting is open; also each encrypted ballot and its proof once it has closed",
+        _json("BallotPage", "A page of the list."),
+        [PROPOSAL_ID, *PAGE_PARAMETERS],
+        True,
+    ),
     "/topics": _get(
         "listTopics", "Every topic, archived ones last", _json("TopicList", "The topics.")
     ),

@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from coop.api.params import MAX_ID, Page
+from coop.ballots.models import Ballot
 from coop.comments.models import Comment
 from coop.errors import NotFound
 from coop.extensions import db, utcnow
@@ -76,6 +77,12 @@ def public_comments(target: Idea | Proposal, page: Page) -> Pagination:
         )
         .order_by(Comment.created_at, Comment.id)
     )
+    return _paginate(statement, page)
+
+
+def ballots(proposal: Proposal, page: Page) -> Pagination:
+    """The entries of the proposal's ballot box, in the order accepted."""
+    statement = select(Ballot).where(Ballot.box_id == proposal.ballot_box_id).order_by(Ballot.seq)
     return _paginate(statement, page)
 
 

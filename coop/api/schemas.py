@@ -37,6 +37,7 @@ URL = {"type": "string", "format": "uri"}
 WHEN = {"type": "string", "format": "date-time", "description": "UTC, ISO 8601."}
 HTML = {"type": "string", "description": "The Markdown rendered as sanitised HTML."}
 MARKDOWN = {"type": "string", "description": "The author's text, in Markdown."}
+HEX32 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 SLUG = {"type": "string", "pattern": params.SLUG_PATTERN, "maxLength": params.SLUG_MAX}
 
 SCHEMAS = {
@@ -147,6 +148,39 @@ SCHEMAS = {
             "comments_url": URL,
         }
     ),
+    "Ballot": _obj(
+        {
+            "seq": ID,
+            "tracker": HEX32,
+            "chain": {
+                **HEX32,
+                "description": "SHA-256 of the previous entry's chain value, "
+                "this position, tracker and the position it replaces.",
+            },
+            "replaces": _nullable({**ID, "description": "The entry this one supersedes."}),
+            "removal": {
+                **BOOL,
+                "description": "Once closed: the entry removes the ballot at "
+                "`replaces` (its member withdrew consent).",
+            },
+            "ciphertext": _nullable(
+                {
+                    "type": "string",
+                    "pattern": "^[0-9a-f]{128}$",
+                    "description": "Once closed: the encrypted ballot.",
+                }
+            ),
+            "proof": _nullable(
+                {
+                    "type": "string",
+                    "pattern": "^([0-9a-f]{2})+$",
+                    "description": "Once closed: its proof of validity.",
+                }
+            ),
+            "accepted_at": WHEN,
+        },
+        "One entry of a vote's public list of ballots (docs/secret-ballots.md).",
+    ),
     "Comment": _obj(
         {
             "id": ID,
@@ -198,6 +232,7 @@ SCHEMAS.update(
         "ProposalPage": _page_of("Proposal"),
         "ProposalItem": _item_of("Proposal"),
         "CommentPage": _page_of("Comment"),
+        "BallotPage": _page_of("Ballot"),
         "UpdatePage": _page_of("Update"),
         "UpdateItem": _item_of("Update"),
         "TopicList": _obj(

@@ -4,6 +4,7 @@ Links are absolute, built on BASE_URL (never on the request's Host header)."""
 
 from datetime import UTC, datetime
 
+from coop.ballots.models import Ballot
 from coop.comments.models import Comment
 from coop.ideas.models import Idea, Topic
 from coop.proposals.models import Proposal
@@ -114,6 +115,21 @@ def _idea_link(idea: Idea) -> dict:
         "title": idea.title,
         "url": absolute_url("ideas.show", idea_id=idea.id, slug=idea.slug),
         "api_url": absolute_url("api.idea", idea_id=idea.id),
+    }
+
+
+def ballot(entry: Ballot, proposal: Proposal) -> dict:
+    """An entry of a vote's public list; the ciphertext and proof only once it has closed."""
+    closed = proposal.closed_at is not None
+    return {
+        "seq": entry.seq,
+        "tracker": entry.tracker.hex(),
+        "chain": entry.chain.hex(),
+        "replaces": entry.replaces,
+        "removal": entry.ciphertext is None and entry.replaces is not None and closed,
+        "ciphertext": entry.ciphertext.hex() if closed and entry.ciphertext else None,
+        "proof": entry.proof.hex() if closed and entry.proof else None,
+        "accepted_at": iso(entry.accepted_at),
     }
 
 

@@ -85,6 +85,17 @@ def proposal_comments(proposal_id: int):
     return _listing(found, items, "api.proposal_comments", args, proposal_id=proposal_id)
 
 
+@bp.get("/proposals/<int:proposal_id>/ballots")
+def proposal_ballots(proposal_id: int):
+    """The vote's public list of ballots: trackers as a hash chain; the encrypted ballots
+    and their proofs once voting has closed."""
+    args = params.checked(request.args, PAGE)
+    target = queries.public_proposal(proposal_id)
+    found = queries.ballots(target, params.page(args))
+    items = [serializers.ballot(entry, target) for entry in found.items]
+    return _listing(found, items, "api.proposal_ballots", args, proposal_id=proposal_id)
+
+
 @bp.get("/topics")
 @read_only
 def topics():
