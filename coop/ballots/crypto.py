@@ -143,7 +143,11 @@ def encrypt(
     public: bytes, weights: Sequence[int], index: int, context: bytes
 ) -> tuple[Ciphertext, bytes]:
     """Encrypt weights[index] with a proof that the ciphertext holds one of the weights.
-    The randomness exists only inside this call."""
+    The randomness exists only inside this call.
+
+    The simulated branches' commitments are computed with r, which the prover knows:
+    s·G - c·A = (s - c·r)·G and s·Y - c·(B - w_j·G) = (s - c·r)·Y + c·(w_j - w_i)·G, the same
+    values a verifier recomputes, for half the variable-base multiplications."""
     r = random_scalar()
     a = base_times(r)
     b = add(times(r, public), weight_point(weights[index]))
@@ -158,7 +162,11 @@ def encrypt(
             responses.append(b"")
             continue
         c_j, s_j = random_scalar(), random_scalar()
-        commitments += _branch_commitments(public, a, b, weight, c_j, s_j)
+        k = sodium.crypto_core_ed25519_scalar_sub(
+            s_j, sodium.crypto_core_ed25519_scalar_mul(c_j, r)
+        )
+        shift = sodium.crypto_core_ed25519_scalar_mul(c_j, scalar(weight - weights[index]))
+        commitments += [base_times(k), add(times(k, public), base_times(shift))]
         challenges.append(c_j)
         responses.append(s_j)
     total = challenge(b"coop ballot", context, public, a, b, _weights_bytes(weights), *commitments)

@@ -37,12 +37,14 @@ class Sealed:
 
 @dataclass(frozen=True)
 class Locked:
-    """A box whose row this transaction holds: no entry can be added but ours."""
+    """A box whose row this transaction holds (no entry can be added but ours), with the
+    member's current entry (position and tracker) as it stands under the lock."""
 
     box_id: int
     public: bytes
     entries: int
     head: bytes | None
+    current: tuple[int, bytes] | None
 
 
 def open_box(weights: Sequence[int]) -> BallotBox:
@@ -69,20 +71,51 @@ def seal(box_id: int, public: bytes, weights: Sequence[int], index: int) -> Seal
     return Sealed(box_id, public, ciphertext.to_bytes(), proof, tracker)
 
 
-def lock_open(box_id: int, still_open: ColumnElement[bool] | None = None) -> Locked | None:
+def lock_open(
+    box_id: int, member_id: int, still_open: ColumnElement[bool] | None = None
+) -> Locked | None:
     """Lock an open box's row (PostgreSQL; SQLite's transactions take the write lock at
-    BEGIN), or None if it is closed or `still_open` (the caller's rule, such as a voting
-    window, on columns that do not change while the box is open) is false."""
+    BEGIN) and read the member's current entry, in one statement; None if the box is closed
+    or `still_open` (the caller's rule, such as a voting window, on columns that do not
+    change while the box is open) is false.
+
+    The locked row is read as it is once the lock is ours, but the subqueries see the
+    database as it was when the statement began: if another entry was committed while we
+    waited (the length we saw differs from the locked one), the member's entry is read again.
+    Every entry moves the length, so an equal length means nothing changed."""
+    seen = select(BallotBox.entries).where(BallotBox.id == box_id).scalar_subquery()
+    current = _current_entry(box_id, member_id).subquery()
     row = db.session.execute(
-        select(BallotBox.id, BallotBox.public_key, BallotBox.entries, BallotBox.head)
+        select(
+            BallotBox.public_key,
+            BallotBox.entries,
+            BallotBox.head,
+            seen,
+            select(current.c.seq).scalar_subquery(),
+            select(current.c.tracker).scalar_subquery(),
+        )
         .where(
             BallotBox.id == box_id,
             BallotBox.closed_at.is_(None),
             true() if still_open is None else still_open,
         )
-        .with_for_update()
+        .with_for_update(of=BallotBox)
     ).first()
-    return Locked(*row) if row else None
+    if row is None:
+        return None
+    public, entries, head, seen_entries, seq, tracker = row
+    if seen_entries != entries:  # an entry was committed while we waited for the lock
+        fresh = db.session.execute(_current_entry(box_id, member_id)).first()
+        seq, tracker = (fresh.seq, fresh.tracker) if fresh else (None, None)
+    return Locked(box_id, public, entries, head, (seq, tracker) if seq is not None else None)
+
+
+def _current_entry(box_id: int, member_id: int):
+    return (
+        select(Ballot.seq, Ballot.tracker)
+        .join(BoxVoter, BoxVoter.ballot_id == Ballot.id)
+        .where(BoxVoter.box_id == box_id, BoxVoter.member_id == member_id)
+    )
 
 
 def put(box: Locked, member_id: int, sealed: Sealed) -> int:
@@ -90,33 +123,21 @@ def put(box: Locked, member_id: int, sealed: Sealed) -> int:
     their earlier one. Its position in the list."""
     if sealed.box_id != box.box_id or sealed.public != box.public:
         raise crypto.CryptoError("a ballot sealed for another box")
-    replaces = _current(box.box_id, member_id)
-    return _append(box, member_id, sealed.tracker, replaces, sealed.ciphertext, sealed.proof)
+    return _append(box, member_id, sealed.tracker, box.current, sealed.ciphertext, sealed.proof)
 
 
 def remove(box_id: int, member_id: int) -> bool:
     """Take this member's ballot out of an open box (they withdrew consent): a public
     removal entry, so the list still adds up. False when there was nothing to remove."""
-    box = lock_open(box_id)
-    current = _current(box_id, member_id) if box else None
-    if current is None:
+    box = lock_open(box_id, member_id)
+    if box is None or box.current is None:
         return False
-    _seq, tracker = current
-    _append(box, member_id, removal_tracker(box_context(box_id), tracker), current, None, None)
+    tracker = removal_tracker(box_context(box_id), box.current[1])
+    _append(box, member_id, tracker, box.current, None, None)
     db.session.execute(
         delete(BoxVoter).where(BoxVoter.box_id == box_id, BoxVoter.member_id == member_id)
     )
     return True
-
-
-def _current(box_id: int, member_id: int) -> tuple[int, bytes] | None:
-    """The position and tracker of the member's current ballot, read under the lock."""
-    row = db.session.execute(
-        select(Ballot.seq, Ballot.tracker)
-        .join(BoxVoter, BoxVoter.ballot_id == Ballot.id)
-        .where(BoxVoter.box_id == box_id, BoxVoter.member_id == member_id)
-    ).first()
-    return (row.seq, row.tracker) if row else None
 
 
 def _append(

@@ -171,7 +171,7 @@ def cast_vote(actor: Member, proposal_id: int, choice: str, now: datetime | None
         if box is None:
             break
         sealed = ballots.seal(box.box_id, box.public, WEIGHTS, index)
-        locked = ballots.lock_open(box.box_id, _still_open(proposal_id, now))
+        locked = ballots.lock_open(box.box_id, actor.id, _still_open(proposal_id, now))
         if locked is not None and locked.public == box.public:
             ballots.put(locked, actor.id, sealed)
             return Cast(box.slug, sealed.tracker)
