@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--output", default="bench/ballots.md")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     rng = random.Random(17)
     choices = [rng.choice((0, 0, 1, 2)) for _ in range(args.ballots)]
     with throwaway_app("coop_bench_ballots") as app:
@@ -125,7 +126,9 @@ def main() -> None:
         f"`make bench` (`python -m bench.ballots`), {time.strftime('%Y-%m-%d')}, "
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"PostgreSQL; {args.ballots:,} ballots (for {counts[0]:,}, against {counts[1]:,}, "
-        f"abstain {counts[2]:,}), made with their proofs on {args.jobs} processes.",
+        f"abstain {counts[2]:,}), made with their proofs on {args.jobs} processes. Load "
+        f"average {load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end (other "
+        "work on the machine slows every figure; compare within one run).",
         "",
         "| step | seconds |",
         "|---|---:|",
