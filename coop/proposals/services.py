@@ -1,6 +1,7 @@
 """Proposals: put a question to the members, take secret votes, close and publish. Callers
 commit, except close_proposal, which is its own unit of work (scheduled task or page read)."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,8 @@ from coop.accounts.permissions import (
 )
 from coop.audit import services as audit
 from coop.ballots import services as ballots
+from coop.ballots.crypto import CryptoError
+from coop.ballots.keys import KeyMissing
 from coop.ballots.models import BallotBox, BoxVoter
 from coop.errors import Conflict, Invalid, NotFound
 from coop.extensions import checkpoint_sqlite, db, utcnow
@@ -34,6 +37,8 @@ from coop.proposals.models import (
 )
 from coop.proposals.rules import decide
 from coop.validation import optional_text, required_text
+
+log = logging.getLogger(__name__)
 
 
 def visible_proposal(actor: Member | None, proposal_id: int, with_idea: bool = True) -> Proposal:
@@ -265,7 +270,14 @@ def close_proposal(proposal_id: int, now: datetime | None = None) -> bool:
         return False
     proposal = db.session.get(Proposal, proposal_id, populate_existing=True)
     ballots.close(proposal.ballot_box_id, now)  # waits for any ballot being cast
-    counts = dict(zip(CHOICES, ballots.count(proposal.ballot_box), strict=True))
+    try:
+        counts = dict(zip(CHOICES, ballots.count(proposal.ballot_box), strict=True))
+    except (KeyMissing, CryptoError):
+        # Nothing is published and the vote stays uncounted (pages say so); each run of the
+        # closing task tries again, for instance once the key folder is mounted.
+        log.exception("Vote %s could not be counted", proposal_id)
+        db.session.rollback()
+        return False
     result = decide(
         Rule(proposal.rule),
         counts[Choice.FOR],

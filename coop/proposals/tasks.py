@@ -1,9 +1,13 @@
 from celery import shared_task
 
+from coop.ballots.services import destroy_spent_keys
 from coop.proposals.services import close_due_proposals
 
 
 @shared_task(name="coop.proposals.close_due")
 def close_due() -> int:
-    """Close every vote whose window has ended, even if nobody visits its page."""
-    return close_due_proposals()
+    """Close every vote whose window has ended, even if nobody visits its page, and destroy
+    any key no vote needs any more (a withdrawn vote's, one whose creation rolled back)."""
+    closed = close_due_proposals()
+    destroy_spent_keys()
+    return closed

@@ -188,3 +188,49 @@ def test_a_vote_with_no_ballots_closes_as_not_carried(app, voters):
     assert proposal.outcome == "not_carried"
     html = app.test_client().get(f"/proposals/{proposal_id}", follow_redirects=True)
     assert "Turnout: <strong>0</strong> of 6 members" in html.get_data(as_text=True)
+
+
+def test_a_vote_whose_key_is_missing_stays_uncounted_and_says_so(app, voters, caplog):
+    """The key folder not mounted where the vote closes: nothing is published, no page
+    fails, the error is logged, and the closing task tries again on its next run."""
+    proposal_id = make_proposal(app, ORGANISER)
+    cast_votes(app, proposal_id, dict(zip(voters, ["for", "for", "against"], strict=True)))
+    with app.app_context():
+        public = db.session.get(Proposal, proposal_id).ballot_box.public_key
+    (app.config["BALLOT_KEY_DIR"] / f"{public.hex()}.key").unlink()
+    end_voting(app, proposal_id)
+    client = client_for(app, MEMBER)
+
+    response = client.get(page_of(client, proposal_id))
+
+    assert response.status_code == 200
+    assert "The ballots are being counted" in response.get_data(as_text=True)
+    assert "could not be counted" in caplog.text
+    assert load_proposal(app, proposal_id).closed_at is None  # to be tried again
+    assert close_due(app) == 0
+    assert client.get("/proposals").status_code == 200
+
+
+def test_the_closing_task_destroys_keys_no_vote_needs(app, voters):
+    """A key whose vote never committed (its creation rolled back) goes after an hour; the
+    keys of open votes stay."""
+    import os
+    import time
+
+    from coop.ballots import crypto, keys
+
+    open_vote = make_proposal(app, ORGANISER)
+    orphan, recent = crypto.generate_key(), crypto.generate_key()
+    with app.app_context():
+        keys.store(orphan.public, orphan.secret)
+        keys.store(recent.public, recent.secret)
+        hours_ago = time.time() - 2 * 3600
+        os.utime(app.config["BALLOT_KEY_DIR"] / f"{orphan.public.hex()}.key", (hours_ago,) * 2)
+
+    with app.app_context():
+        app.extensions["celery"].tasks["coop.proposals.close_due"].delay().get()
+
+    with app.app_context():
+        assert not keys.exists(orphan.public)
+        assert keys.exists(recent.public)  # perhaps a vote being created right now
+        assert keys.exists(db.session.get(Proposal, open_vote).ballot_box.public_key)
