@@ -27,10 +27,19 @@ def default_covers_from(frequency: str, start: datetime) -> datetime:
     return local.replace(tzinfo=UK).astimezone(UTC)
 
 
-def covers_from(frequency: str, start: datetime, previous: datetime | None) -> datetime:
+def covers_from(
+    frequency: str, start: datetime, previous: datetime | None, joined: datetime | None = None
+) -> datetime:
     """Content since the member's previous digest, but never more than two periods back
-    (a member who switched from "none" does not get a month of news at once)."""
+    (a member who switched from "none" does not get a month of news at once). A member's
+    first digest covers everything since the period they joined in began, within those two
+    periods, wherever `start` falls: never less than since they joined. (From a period
+    boundary, not the minute they joined, so that a batch needs one set of queries per
+    boundary, not one per newcomer.)"""
     fallback = default_covers_from(frequency, start)
-    if previous is None or previous < fallback - LENGTH[Frequency(frequency)]:
-        return fallback
-    return previous
+    earliest = fallback - LENGTH[Frequency(frequency)]
+    if previous is not None and previous >= earliest:
+        return previous
+    if previous is None and joined is not None and earliest <= joined < start:
+        return max(period_start(frequency, joined), earliest)
+    return fallback

@@ -1,5 +1,7 @@
 """When digests go out: 07:00 UK time, every day or on Mondays, summer time included."""
 
+import email
+import email.policy
 from datetime import UTC, datetime, timedelta
 
 from coop.digests.models import Digest, DigestStatus
@@ -71,22 +73,55 @@ def test_housekeeping_forgets_old_digests_and_finished_emails(app):
         assert db.session.query(OutboundEmail).count() == 2  # recent, and one still to send
 
 
-def test_an_operator_can_send_this_periods_digests_now(app):
+def test_a_first_digest_covers_since_joining_whatever_the_boundaries():
+    """From the boundary before joining, never later than joining, at most two periods."""
+    sent_now = utc(2026, 12, 1, 14, 0)  # the operator's command, mid-period
+    joined = utc(2026, 12, 1, 8, 0)  # after this morning's boundary
+    assert covers_from("daily", sent_now, None, joined) == utc(2026, 12, 1, 7, 0)
+    assert covers_from("daily", utc(2026, 12, 2, 7, 0), None, joined) == utc(2026, 12, 1, 7, 0)
+    monday = utc(2026, 11, 30, 7, 0)
+    assert covers_from("weekly", monday, None, utc(2026, 11, 20, 9, 0)) == utc(2026, 11, 16, 7, 0)
+    assert covers_from("weekly", monday, None, utc(2026, 10, 1, 9, 0)) == utc(2026, 11, 23, 7, 0)
+
+
+def test_the_operator_sends_everyone_what_is_new_now_and_says_how_many(app):
+    """A member who joined an hour ago, after this morning's 07:00, gets their first digest
+    at once, with what happened since they joined; a second run sends nothing again; the
+    next scheduled digest starts where this one ended."""
     from tests.support import make_idea
 
-    make_member(app, email="rosa@example.org")
+    make_member(app, email="rosa@example.org")  # joined just now, daily digests
     make_member(app, email="sam@example.org")
-    make_idea(app, "sam@example.org", "Fresh")
     with app.app_context():
         from coop.accounts.models import Member
 
-        db.session.query(Member).update({"created_at": utcnow() - timedelta(days=30)})
+        db.session.query(Member).update(
+            {"created_at": utcnow() - timedelta(hours=1), "digest_frequency": "daily"}
+        )
         db.session.commit()
-    result = app.test_cli_runner().invoke(args=["coop", "send-digests", "weekly"])
+    make_idea(app, "sam@example.org", "Fresh")
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["coop", "send-digests", "daily"])
+
     assert result.exit_code == 0, result.output
-    assert "Queued the weekly digests" in result.output
+    assert "Queued daily digests for 2 member(s) in 1 batch(es)" in result.output
     with app.app_context():
-        rows = db.session.query(Digest).all()
-        # Activity from now falls in the next period: this one has nothing new yet.
-        assert {row.status for row in rows} == {DigestStatus.EMPTY}
-        assert len(rows) == 2
+        rows = {row.member_id: row for row in db.session.query(Digest).all()}
+    assert {row.status for row in rows.values()} == {DigestStatus.SENT, DigestStatus.EMPTY}
+    [sent] = app.config["MAIL_OUTBOX_DIR"].glob("*.eml")  # rosa's; sam wrote the idea
+    message = email.message_from_bytes(sent.read_bytes(), policy=email.policy.default)
+    assert message["To"] == "rosa@example.org"
+    assert "Fresh" in message.get_body(("plain",)).get_content()
+
+    again = runner.invoke(args=["coop", "send-digests", "daily"])
+    assert again.exit_code == 0
+    assert len(list(app.config["MAIL_OUTBOX_DIR"].glob("*.eml"))) == 1  # nothing new
+    run_task(app, "coop.digests.plan", "daily", (utcnow() + timedelta(minutes=1)).isoformat())
+    assert len(list(app.config["MAIL_OUTBOX_DIR"].glob("*.eml"))) == 1  # nor at 07:00
+
+
+def test_the_operator_is_told_why_no_digest_was_queued(app):
+    make_member(app, email="rosa@example.org")  # weekly by default
+    result = app.test_cli_runner().invoke(args=["coop", "send-digests", "daily"])
+    assert "Queued no daily digest: no member has chosen daily digests." in result.output
