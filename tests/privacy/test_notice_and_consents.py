@@ -27,9 +27,10 @@ def history(app, email: str, kind: str) -> list[bool]:
 
 def test_the_notice_says_what_is_kept_how_long_and_by_whom(client):
     html = client.get("/privacy").get_data(as_text=True)
-    for promise in ("How long we keep it", "7 days", "30 days", "Nobody can decrypt it once the vote is counted",
-                    "hosting provider", "email provider", "Nobody else receives your data",
-                    "Article 9(2)(a)", "delete your account", "No tracking cookies"):  # fmt: skip
+    for promise in ("How long we keep it", "7 days", "30 days",
+                    "Nobody can decrypt it once the vote is counted", "hosting provider",
+                    "email provider", "Nobody else receives your data", "Article 9(2)(a)",
+                    "delete your account", "No tracking cookies"):  # fmt: skip
         assert promise in html, promise
 
 
