@@ -134,6 +134,7 @@ def _members(app: Flask, count: int) -> list[SignedIn]:
         # An app context of its own: Flask-WTF keeps the token in `g` once made.
         with app.app_context(), app.test_request_context("/", headers={"User-Agent": USER_AGENT}):
             start_session(member, remember=False)
+            db.session.commit()  # a sign-in is a row now (coop/accounts/signins.py)
             token = generate_csrf()
             response = app.response_class()
             app.session_interface.save_session(app, session, response)

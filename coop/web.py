@@ -1,8 +1,9 @@
 """Small helpers shared by the views of every feature."""
 
-from urllib.parse import urlsplit
+import unicodedata
+from urllib.parse import unquote, urlsplit
 
-from flask import abort, current_app, request
+from flask import abort, current_app, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.routing import MapAdapter
 
@@ -20,6 +21,34 @@ def show_error(form: FlaskForm, error: DomainError) -> None:
 
 def form_status(form: FlaskForm) -> int:
     return 400 if form.errors else 200
+
+
+MAX_NEXT_LENGTH = 2000
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after a form that took a `next`: a path on this site, or the home page.
+
+    The one check for every `next` (sign-in, the two-step code, the privacy notice). Browsers
+    drop tabs and newlines from a URL and read a backslash as a slash, so "/\t/evil.example"
+    and "/\\evil.example" are "//evil.example", another host: refuse any control or
+    invisible character and any backslash, in the value and in its percent-decoded form (a
+    proxy or a second redirect may decode it once more), and anything but a path."""
+    if not isinstance(target, str) or not target or len(target) > MAX_NEXT_LENGTH:
+        return url_for("site.home")
+    for form in (target, unquote(target)):
+        if not _is_plain_path(form):
+            return url_for("site.home")
+    return target
+
+
+def _is_plain_path(target: str) -> bool:
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    if any(unicodedata.category(char)[0] in "CZ" and char != " " for char in target):
+        return False  # controls, format characters (bidi, zero-width), separators but space
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 def page_number() -> int:
@@ -57,8 +86,6 @@ def site_path(endpoint: str, **values) -> str:
 def url_pattern(endpoint: str, id_name: str, **values) -> str:
     """The URL of `endpoint` with "{}" in place of its `id_name`, to fill with str.format:
     a link repeated on every item of a long page is built once rather than per item."""
-    from flask import url_for
-
     return url_for(endpoint, **values, **{id_name: _PLACEHOLDER}).replace(str(_PLACEHOLDER), "{}")
 
 

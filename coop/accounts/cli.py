@@ -59,3 +59,14 @@ def demo_data() -> None:
         raise click.ClickException("Demo data is for development only.")
     created = _run(load_demo_data)
     click.echo("Demo data loaded." if created else "Demo data already present; nothing to do.")
+
+
+@coop_cli.command("reset-two-step")
+@click.argument("email")
+@click.option("--reason", required=True, help="Recorded in the audit log.")
+def reset_two_step(email: str, reason: str) -> None:
+    """Turn off a member's two-step sign-in (a lost authenticator); they are emailed."""
+    from coop.accounts import second_factor
+
+    member = _run(second_factor.reset_by_admin, None, email, reason)
+    click.echo(f"Two-step sign-in of {member.email} is reset.")

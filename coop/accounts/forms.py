@@ -93,6 +93,33 @@ class CodeForm(FlaskForm):
     )
 
 
+class TwoStepSetupForm(CodeForm):
+    password = password_field(
+        "Your password", description="Asked again: only you should change how you sign in."
+    )
+
+
+class TwoStepChangeForm(FlaskForm):
+    action = RadioField(
+        "What do you want to do?",
+        choices=[
+            SelectChoice("codes", "Make ten new recovery codes (the old ones stop working)"),
+            SelectChoice("off", "Turn two-step sign-in off (organisers' and admins' powers stop)"),
+        ],
+        validators=[InputRequired("Choose what to do.")],
+    )
+    password = password_field("Your password")
+
+
+class TwoStepResetForm(FlaskForm):
+    """An admin turns off a member's two-step sign-in (a lost phone)."""
+
+    email = email_field("Member's email address")
+    reason = StringField(
+        "Reason", [InputRequired("Give a reason: it goes into the audit log."), Length(max=500)]
+    )
+
+
 class RoleForm(FlaskForm):
     email = email_field("Member's email address")
     role = RadioField(

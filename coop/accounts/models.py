@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coop.extensions import UTCDateTime, db, utcnow
@@ -36,7 +36,8 @@ class Member(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Rotating this ends every session and "remember me" cookie of the member at once.
+    # Rotated with every session ended at once: reset and change-of-email links made before
+    # die with it, and a half-done two-step sign-in must start again.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     privacy_notice_version: Mapped[str] = mapped_column(String(20))
     political_opinions_consent: Mapped[bool] = mapped_column(default=False)
@@ -52,8 +53,14 @@ class Member(UserMixin, db.Model):
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     digest_frequency: Mapped[str] = mapped_column(String(8), default="weekly")
 
+    # The sign-in (MemberSession.key) this object was loaded for; set by coop/accounts/sessions.py.
+    session_key = None
+    session_id = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """What the session and the "remember me" cookie hold: the member (coop/limits.py
+        reads it) and the server-side record of this sign-in, which sign-out revokes."""
+        return f"{self.id}:{self.session_key}"
 
     @property
     def is_verified(self) -> bool:
@@ -103,5 +110,37 @@ class Member(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN and self.is_organiser
 
+    @property
+    def role_badge(self) -> str | None:
+        """Shown beside the name on contributions, so nobody passes for staff by name."""
+        return {Role.ORGANISER: "Organiser", Role.ADMIN: "Admin"}.get(self.role)
+
     def end_all_sessions(self) -> None:
         self.session_token = new_session_token()
+        db.session.execute(
+            update(MemberSession)
+            .where(MemberSession.member_id == self.id, MemberSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+
+class MemberSession(db.Model):
+    """One sign-in, kept on the server so that signing out ends it for every copy of its
+    cookies. No IP address: the device is a browser and system name from the user agent.
+
+    `last_seen_at` is written at most once a minute (not on every request), and `expires_at`
+    is when it ends unused: REMEMBER_DAYS after signing in with "remember me", otherwise
+    IDLE_TIMEOUT after it was last seen."""
+
+    __tablename__ = "member_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, never reused (SQLite may reuse a deleted row's id): a cookie names one sign-in.
+    key: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    device: Mapped[str] = mapped_column(String(60))
+    remembered: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,10 +1,11 @@
-"""Admins grant and remove the organiser and admin roles, with a reason (audited)."""
+"""Admins grant and remove the organiser and admin roles, with a reason (audited), and reset
+the two-step sign-in of a member who lost their authenticator (audited, the member emailed)."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from coop.accounts import services
-from coop.accounts.forms import RoleForm
+from coop.accounts import second_factor, services
+from coop.accounts.forms import RoleForm, TwoStepResetForm
 from coop.accounts.models import Role
 from coop.accounts.permissions import require_admin
 from coop.errors import DomainError
@@ -12,14 +13,32 @@ from coop.extensions import db
 from coop.web import form_status, show_error
 
 bp = Blueprint("roles", __name__, url_prefix="/admin/roles")
+RESET = "two_step_reset"
 
 
 @bp.route("", methods=["GET", "POST"])
 @login_required
 def index():
     require_admin(current_user)
-    form = RoleForm()
-    if form.validate_on_submit():
+    form = RoleForm(formdata=None) if request.form.get("form") == RESET else RoleForm()
+    reset_form = TwoStepResetForm(prefix="reset")
+    if request.form.get("form") == RESET:
+        if reset_form.validate_on_submit():
+            try:
+                member = second_factor.reset_by_admin(
+                    current_user, reset_form.email.data, reset_form.reason.data
+                )
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                if error.status == 403:
+                    raise
+                show_error(reset_form, error)
+            else:
+                flash(f"{member.display_name}'s two-step sign-in is reset; they are emailed.",
+                      "success")  # fmt: skip
+                return redirect(url_for("roles.index"))
+    elif form.validate_on_submit():
         try:
             member = services.set_role(
                 form.email.data, Role(form.role.data), current_user, form.reason.data
@@ -33,5 +52,7 @@ def index():
         else:
             flash(f"{member.display_name} is now {member.role}.", "success")
             return redirect(url_for("roles.index"))
-    page = render_template("accounts/roles.html", form=form, staff=services.staff())
-    return page, form_status(form)
+    page = render_template(
+        "accounts/roles.html", form=form, reset_form=reset_form, staff=services.staff()
+    )
+    return page, 400 if reset_form.errors else form_status(form)

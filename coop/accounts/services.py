@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from coop.accounts import names
 from coop.accounts.models import Member, Role
 from coop.accounts.permissions import require_admin
 from coop.audit import services as audit
@@ -55,9 +56,7 @@ def join(
     When the address already belongs to a member, nothing is created and that member is
     told someone tried to join with it; the caller answers the same either way.
     """
-    display_name = " ".join(display_name.split())
-    if not display_name:
-        raise Invalid("Enter the name to show on your contributions.", "display_name")
+    display_name = names.check_new_name(display_name)
     email = normalise_email(email)
     check_password_policy(password, email, email.split("@")[0], display_name)
     if notice_version != current_app.config["PRIVACY_NOTICE_VERSION"]:
@@ -82,15 +81,18 @@ def join(
 
 
 def _send_join_attempt_notice(member: Member) -> None:
-    link = None if member.is_verified else _verification_link(member)
+    """An unconfirmed account may have been opened by someone else with this address and a
+    password of their choosing: its owner gets a link to choose their own password (which
+    confirms the address and ends every session), never one confirming the account as it is."""
     queue_email(
         member.email,
         "Someone tried to join with your email address",
         "accounts/email/join_attempt",
         member_id=member.id,
         member=member,
-        verify_link=link,
+        set_password_link=None if member.is_verified else _reset_link(member),
         reset_link=absolute_url("accounts.forgot_password"),
+        minutes=current_app.config["RESET_TOKEN_MINUTES"],
     )
 
 
@@ -131,6 +133,9 @@ def _after_commit(task_name: str, email: str) -> None:
 
 
 def verify_email(token: str) -> Member:
+    """Confirm the address. Every session of the account ends: whoever joined with this
+    address may not be its owner, and must not stay signed in to the confirmed account (the
+    caller signs the confirming browser in again when it was signed in to this account)."""
     payload = read_token(VERIFY, token, current_app.config["VERIFY_TOKEN_HOURS"] * 3600)
     member = db.session.get(Member, payload.get("m"))
     if member is None or member.email != payload.get("e"):
@@ -138,6 +143,7 @@ def verify_email(token: str) -> Member:
     if member.is_verified:
         raise Conflict("This link has already been used: your email address is confirmed.")
     member.email_verified_at = utcnow()
+    member.end_all_sessions()
     return member
 
 
@@ -182,16 +188,20 @@ def send_password_reset_email(email: str) -> None:
     member = find_by_email(email)
     if member is None:
         return
-    token = make_token(RESET, {"m": member.id, "f": _account_fingerprint(member)})
     queue_email(
         member.email,
         "Reset your password",
         "accounts/email/reset",
         member_id=member.id,
         member=member,
-        link=absolute_url("accounts.reset_password", token=token),
+        link=_reset_link(member),
         minutes=current_app.config["RESET_TOKEN_MINUTES"],
     )
+
+
+def _reset_link(member: Member) -> str:
+    token = make_token(RESET, {"m": member.id, "f": _account_fingerprint(member)})
+    return absolute_url("accounts.reset_password", token=token)
 
 
 def _member_for_token(payload: dict, lock: bool = False) -> Member | None:
@@ -335,6 +345,7 @@ def create_verified_member(
     display_name: str, email: str, password: str, role: Role = Role.MEMBER
 ) -> Member:
     """For the command line: an account that needs no emailed link (an admin, demo data)."""
+    display_name = names.normalise(display_name)
     email = normalise_email(email)
     if find_by_email(email) is not None:
         raise Conflict("A member already has that email address.", "email")

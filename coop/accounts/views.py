@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -14,10 +12,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from coop.accounts import forms, second_factor, services
+from coop.accounts import forms, second_factor, services, signins
 from coop.accounts.sessions import (
     end_session,
-    expire_idle_session,
+    keep_session_alive,
     pending_key,
     pending_sign_in,
     remember_pending_sign_in,
@@ -26,12 +24,12 @@ from coop.accounts.sessions import (
 from coop.errors import DomainError
 from coop.extensions import db, limiter
 from coop.limits import member_key
-from coop.web import CsrfForm, form_status, show_error
+from coop.web import CsrfForm, form_status, safe_next, show_error
 
 CHECK_EMAIL = "check_email"
 
 bp = Blueprint("accounts", __name__)
-bp.before_app_request(expire_idle_session)
+bp.before_app_request(keep_session_alive)
 
 
 def _limit(name: str):
@@ -52,15 +50,6 @@ def _account_key() -> str:
 
 def _failed(response) -> bool:
     return response.status_code >= 400
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never another host, whatever the browser makes of it."""
-    parts = urlsplit(target or "")
-    local = bool(target) and target.startswith("/") and not target.startswith("//")
-    if local and not parts.scheme and not parts.netloc and "\\" not in target:
-        return target
-    return url_for("site.home")
 
 
 def _check_email_page(kind: str):
@@ -109,7 +98,9 @@ def verify_email(token: str):
     if not form.validate_on_submit():
         return render_template("accounts/confirm_link.html", form=form, action="verify")
     try:
-        services.verify_email(token)
+        member = services.verify_email(token)
+        if current_user.is_authenticated and current_user.id == member.id:
+            start_session(member, remember=False)  # the one session kept: it knew the password
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -150,6 +141,8 @@ def sign_in():
     if form.validate_on_submit():
         try:
             member = services.authenticate(form.email.data, form.password.data)
+            if not member.totp_secret:
+                start_session(member, remember=form.remember.data)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -158,9 +151,8 @@ def sign_in():
             if member.totp_secret:
                 remember_pending_sign_in(member, form.remember.data, request.args.get("next"))
                 return redirect(url_for("accounts.sign_in_code"))
-            start_session(member, remember=form.remember.data)
             flash(f"Welcome back, {member.display_name}.", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     return render_template("accounts/sign_in.html", form=form), 400 if form.errors else 200
 
 
@@ -179,36 +171,37 @@ def sign_in_code():
     if form.validate_on_submit():
         try:
             second_factor.verify(member, form.code.data)
+            start_session(member, remember=remember)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
         else:
-            start_session(member, remember=remember)
             flash(f"Welcome back, {member.display_name}.", "success")
-            return redirect(_safe_next(next_page))
+            return redirect(safe_next(next_page))
     return render_template("accounts/sign_in_code.html", form=form), form_status(form)
 
 
 @bp.route("/account/two-step", methods=["GET", "POST"])
 @login_required
 def two_step():
+    """Set up, turn off, or renew the recovery codes of two-step sign-in; each asks for the
+    password again. One page, the form's `action` saying which."""
     member = current_user._get_current_object()
     if member.totp_secret:
-        left = second_factor.recovery_codes_left(member)
-        return render_template("accounts/two_step.html", enabled=True, left=left)
-    form = forms.CodeForm()
+        return _two_step_enabled(member)
+    form = forms.TwoStepSetupForm()
     secret = session.get("totp_setup") or second_factor.new_secret()
     session["totp_setup"] = secret
     if form.validate_on_submit():
         try:
-            codes = second_factor.enable(member, secret, form.code.data)
+            codes = second_factor.enable(member, secret, form.code.data, form.password.data)
+            start_session(member, remember=False)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
         else:
-            start_session(member, remember=False)
             return render_template("accounts/recovery_codes.html", codes=codes)
     page = render_template(
         "accounts/two_step.html",
@@ -220,9 +213,46 @@ def two_step():
     return page, form_status(form)
 
 
+def _two_step_enabled(member):
+    form = forms.TwoStepChangeForm()
+    if form.validate_on_submit():
+        codes = None
+        try:
+            if form.action.data == "off":
+                second_factor.disable(member, form.password.data)
+                start_session(member, remember=False)
+            else:
+                codes = second_factor.new_recovery_codes(member, form.password.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            if codes is not None:
+                return render_template("accounts/recovery_codes.html", codes=codes)
+            flash("Two-step sign-in is off. Other devices have been signed out.", "success")
+            return redirect(url_for("accounts.account"))
+    left = second_factor.recovery_codes_left(member)
+    page = render_template("accounts/two_step.html", enabled=True, left=left, form=form)
+    return page, form_status(form)
+
+
 @bp.post("/sign-out")
 def sign_out():
+    """Sign this browser out; or, from the account page's list, another of the member's
+    sign-ins (`session` names it)."""
+    other = request.form.get("session", "")
+    if (
+        current_user.is_authenticated
+        and other.isdecimal()
+        and int(other) != current_user.session_id
+    ):
+        ended = signins.revoke(current_user, int(other))
+        db.session.commit()
+        flash("That session is signed out." if ended else "That session had already ended.", "info")
+        return redirect(url_for("accounts.account", _anchor="sessions-heading"))
     end_session()
+    db.session.commit()
     flash("You are signed out.", "info")
     return redirect(url_for("site.home"))
 
@@ -256,6 +286,7 @@ def reset_password(token: str):
             show_error(form, error)
         else:
             end_session()
+            db.session.commit()
             flash("Your password is changed. Sign in with your new password.", "success")
             return redirect(url_for("accounts.sign_in"))
     return render_template("accounts/reset.html", form=form), 400 if form.errors else 200
@@ -264,11 +295,16 @@ def reset_password(token: str):
 @bp.get("/account")
 @login_required
 def account():
+    return _account_page(forms.ChangePasswordForm(), forms.ChangeEmailForm())
+
+
+def _account_page(password_form, email_form):
     return render_template(
         "accounts/account.html",
-        password_form=forms.ChangePasswordForm(),
-        email_form=forms.ChangeEmailForm(),
+        password_form=password_form,
+        email_form=email_form,
         confirm_form=CsrfForm(),
+        sessions=signins.active(current_user),
     )
 
 
@@ -280,21 +316,15 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.current_password.data, form.password.data)
+            start_session(current_user._get_current_object(), remember=False)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
         else:
-            start_session(current_user._get_current_object(), remember=False)
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.account"))
-    page = render_template(
-        "accounts/account.html",
-        password_form=form,
-        email_form=forms.ChangeEmailForm(formdata=None),
-        confirm_form=CsrfForm(),
-    )
-    return page, 400
+    return _account_page(form, forms.ChangeEmailForm(formdata=None)), 400
 
 
 @bp.post("/account/email")
@@ -311,13 +341,7 @@ def change_email():
             show_error(form, error)
         else:
             return _check_email_page("change")
-    page = render_template(
-        "accounts/account.html",
-        password_form=forms.ChangePasswordForm(formdata=None),
-        email_form=form,
-        confirm_form=CsrfForm(),
-    )
-    return page, 400
+    return _account_page(forms.ChangePasswordForm(formdata=None), form), 400
 
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
@@ -327,12 +351,12 @@ def confirm_email_change(token: str):
         return render_template("accounts/confirm_link.html", form=form, action="change")
     try:
         member = services.confirm_email_change(token)
+        if current_user.is_authenticated and current_user.id == member.id:
+            start_session(member, remember=False)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         return _link_problem(error)
-    if current_user.is_authenticated and current_user.id == member.id:
-        start_session(member, remember=False)
     flash("Your email address is changed. Other devices have been signed out.", "success")
     return redirect(
         url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in")
@@ -346,7 +370,7 @@ def sign_out_everywhere():
     if not form.validate_on_submit():
         return redirect(url_for("accounts.account"))
     services.sign_out_everywhere(current_user)
-    db.session.commit()
     end_session()
+    db.session.commit()
     flash("You are signed out on every device, this one included.", "info")
     return redirect(url_for("accounts.sign_in"))

@@ -15,6 +15,7 @@ from coop.errors import Invalid
 from coop.extensions import db
 from coop.privacy import services
 from coop.privacy.models import ConsentKind
+from coop.web import safe_next
 
 bp = Blueprint("privacy", __name__)
 
@@ -53,7 +54,7 @@ def notice():
 @bp.route("/privacy/accept", methods=["GET", "POST"])
 @login_required
 def accept():
-    target = _local(request.values.get("next"))
+    target = safe_next(request.values.get("next"))
     if current_user.accepted_current_notice:
         return redirect(target)
     error = None
@@ -89,9 +90,3 @@ def consents():
     else:
         flash("Your consents are saved." if changed else "Nothing changed.", "success")
     return redirect(url_for("accounts.account"))
-
-
-def _local(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("site.home")

@@ -45,7 +45,9 @@ def test_setting_up_two_step_sign_in_turns_the_powers_on(app):
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
     wrong = submit(client, "/account/two-step", {"code": "000000"})
     assert wrong.status_code == 400
-    right = submit(client, "/account/two-step", {"code": pyotp.TOTP(secret).now()})
+    right = submit(
+        client, "/account/two-step", {"code": pyotp.TOTP(secret).now(), "password": PASSWORD}
+    )
     codes = re.findall(
         r"<li><code>([0-9a-f]{6}-[0-9a-f]{6})</code></li>", right.get_data(as_text=True)
     )
@@ -71,7 +73,9 @@ def test_a_recovery_code_works_once(app):
 
         member = db.session.merge(load_member(app, "org@example.org"))
         member.totp_secret = None
-        [code, *_] = second_factor.enable(member, TOTP_SECRET, pyotp.TOTP(TOTP_SECRET).now())
+        [code, *_] = second_factor.enable(
+            member, TOTP_SECRET, pyotp.TOTP(TOTP_SECRET).now(), PASSWORD
+        )
         db.session.commit()
     first = app.test_client()
     password_step(first, "org@example.org")
