@@ -37,8 +37,9 @@ from flask import Flask
 from bench import budgets, growth
 from bench.database import throwaway_app
 from bench.http_targets import ANONYMOUS_PAGES, Endpoint, endpoints, uncached_twin
-from bench.load import Gunicorn, LoadResult, run_wrk
-from bench.national_data import Network, seed
+from bench.load import Gunicorn, LoadResult, Request, run_wrk
+from bench.national_data import LONG_DISCUSSION, Network, seed
+from coop.comments.queries import PER_PAGE as COMMENTS_PER_PAGE
 from coop.extensions import db, utcnow
 from tests.support import QueryCounter
 
@@ -102,7 +103,7 @@ def run_size(app: Flask, size: str, ideas: int, args) -> SizeRun:
     print(f"[{size}] seeding {MEMBERS:,} members and {ideas:,} ideas...", flush=True)
     network = seed(MEMBERS, ideas, utcnow())
     print(f"[{size}] seeded in {network.seconds:.0f} s; preparing requests", flush=True)
-    targets = endpoints(app, network)
+    targets = endpoints(app, network) + long_discussion(network)
     redis.Redis.from_url(REDIS_URL).flushdb()
     loads = {}
     with Gunicorn(server_env(app)) as server:
@@ -115,6 +116,33 @@ def run_size(app: Flask, size: str, ideas: int, args) -> SizeRun:
         for endpoint in targets
     ]
     return SizeRun(size, network, measured, peak, app)
+
+
+def long_discussion(network: Network) -> list[Endpoint]:
+    """An idea with 5,000 comments, read a page at a time: its first page, its newest (the
+    last) and a link to a comment on a page in between (the redirect to it)."""
+    idea = db.session.execute(
+        sa.text("SELECT id, slug FROM ideas WHERE id = :id"), {"id": network.long_discussion}
+    ).one()
+    comments = db.session.scalars(
+        sa.text("SELECT id FROM comments WHERE idea_id = :id ORDER BY id"), {"id": idea.id}
+    ).all()
+    page = f"/ideas/{idea.id}/{idea.slug}"
+    last = -(-LONG_DISCUSSION // COMMENTS_PER_PAGE)
+    db.session.rollback()
+    return [
+        Endpoint("idea page, 5,000 comments", "anonymous idea", [Request("GET", page)]),
+        Endpoint(
+            "idea page, 5,000 comments, newest page",
+            "anonymous idea",
+            [Request("GET", f"{page}?comments_page={last}")],
+        ),
+        Endpoint(
+            "link to a comment, 5,000 comments",
+            "other",
+            [Request("GET", f"/comments/{comment}") for comment in comments[1000:1100]],
+        ),
+    ]
 
 
 def uncached_pages(runs: list[SizeRun]) -> None:
@@ -150,6 +178,7 @@ def server_env(app) -> dict[str, str]:
         "REDIS_URL": REDIS_URL,
         "BASE_URL": "https://coop.example.org",
         "BALLOT_KEY_DIR": str(app.config["BALLOT_KEY_DIR"]),
+        "PROXY_FIX_X_FOR": "0",  # wrk connects directly
         # All the load comes from one address: per-address limits would refuse it.
         "LIMIT_API": "10000000 per minute",
     }

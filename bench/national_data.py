@@ -5,7 +5,8 @@ members, ideas, proposals with open ballots, comments, updates), it adds what th
 pages read: supports and oppositions (about 50 an idea, skewed, 70% supports, a tenth
 of them in the last week), who took part in the closed votes (so that ballots and
 participations make about 1,000,000 votes in all), 500 organisers' updates, common-ground
-scores for every idea, and one well-discussed idea with exactly 100 comments.
+scores for every idea, one well-discussed idea with exactly 100 comments, and one long
+discussion of 5,000 (3,500 threads, 1,500 replies), read a page at a time.
 
 Figures for the national size: 100,000 members, 20,000 ideas, 200,000 comments,
 1,000,000 reactions, 200 proposals and 1,000,000 votes, 500 updates. The ideas and what
@@ -25,6 +26,7 @@ REACTIONS_PER_IDEA = 50
 VOTES = 1_000_000
 UPDATES = 500
 DISCUSSED_COMMENTS = 100
+LONG_DISCUSSION = 5_000
 # Steps through the members that visit each of them once per idea: prime, and coprime with
 # any membership size that is not a multiple of it.
 STRIDE = 104_729
@@ -40,6 +42,7 @@ class Network:
     votes: int
     updates: int
     discussed_idea: int  # an idea with exactly DISCUSSED_COMMENTS comments
+    long_discussion: int  # an idea with LONG_DISCUSSION comments
     seconds: float
 
 
@@ -50,6 +53,7 @@ def seed(n_members: int, n_ideas: int, now: datetime) -> Network:
     participations = _participations(base.votes, n_members)
     updates = _more_updates(now, UPDATES - base.updates)
     discussed = _discussed_idea(now)
+    long_discussion = _discussed_idea(now, LONG_DISCUSSION, rank=1)
     _scores(now)
     db.session.commit()
     # Statistics for the planner, and a visibility map for index-only scans.
@@ -69,6 +73,7 @@ def seed(n_members: int, n_ideas: int, now: datetime) -> Network:
         votes=base.votes + participations,
         updates=base.updates + updates,
         discussed_idea=discussed,
+        long_discussion=long_discussion,
         seconds=time.perf_counter() - started,
     )
 
@@ -148,31 +153,38 @@ def _more_updates(now: datetime, count: int) -> int:
     ).rowcount
 
 
-def _discussed_idea(now: datetime) -> int:
-    """The most supported published idea gets exactly DISCUSSED_COMMENTS comments: 70 in
-    the thread and 30 replies to them."""
+def _discussed_idea(now: datetime, comments: int = DISCUSSED_COMMENTS, rank: int = 0) -> int:
+    """The most supported published idea (the next one for `rank` 1) gets exactly
+    `comments` comments: 70% opening threads and 30% replies to the first of them."""
     idea_id = db.session.scalar(
         sa.text(
             "SELECT id FROM ideas WHERE moderation_state = 'published' AND withdrawn_at IS NULL "
-            "ORDER BY support_count DESC, id LIMIT 1"
-        )
+            "ORDER BY support_count DESC, id LIMIT 1 OFFSET :rank"
+        ),
+        {"rank": rank},
     )
     db.session.execute(
         sa.text("DELETE FROM comments WHERE idea_id = :idea AND parent_id IS NOT NULL"),
         {"idea": idea_id},
     )
     db.session.execute(sa.text("DELETE FROM comments WHERE idea_id = :idea"), {"idea": idea_id})
-    top, replies = DISCUSSED_COMMENTS * 7 // 10, DISCUSSED_COMMENTS * 3 // 10
+    top, replies = comments * 7 // 10, comments * 3 // 10
     body = f"left(repeat({digest_data._phrase('g')}, 1 + g % 5), 40 + (g * 37) % 400)"
     db.session.execute(
         sa.text(
             "INSERT INTO comments (idea_id, author_id, body, body_html, created_at, "  # noqa: S608
             "moderation_state, report_count) "
             f"SELECT :idea, (SELECT min(id) FROM members) + g * 13, {body}, "
-            f"'<p>' || {body} || '</p>', :start + g * interval '37 minutes', 'published', 0 "
+            f"'<p>' || {body} || '</p>', :start + g * :gap, 'published', 0 "
             "FROM generate_series(1, :n) AS g"
         ),
-        {"idea": idea_id, "n": top, "start": now - timedelta(days=5)},
+        # Every one in the last five days, 37 minutes apart where that fits.
+        {
+            "idea": idea_id,
+            "n": top,
+            "start": now - timedelta(days=5),
+            "gap": min(timedelta(minutes=37), timedelta(days=5) / top),
+        },
     )
     db.session.execute(
         sa.text(
@@ -188,7 +200,7 @@ def _discussed_idea(now: datetime) -> int:
     )
     db.session.execute(
         sa.text("UPDATE ideas SET comment_count = :n WHERE id = :idea"),
-        {"idea": idea_id, "n": DISCUSSED_COMMENTS},
+        {"idea": idea_id, "n": comments},
     )
     return idea_id
 

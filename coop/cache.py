@@ -20,9 +20,17 @@ left unserved: on the folder backend every older entry is deleted from disk when
 generation moves, and an expired file when it is next read (`PageFolder`); on Redis an
 out-of-date entry is deleted when it is next read, or expires after PAGE_CACHE_SECONDS
 (where it stops: a Redis that persists to disk may have written it there meanwhile).
+
+The cache shares Redis with the rate limits and the task queue, so its memory is capped by
+the app itself (`PAGE_CACHE_MAX_BYTES`, 64 MiB): an entry lives at most one window of
+PAGE_CACHE_SECONDS + 1, so whatever is kept at any moment was stored in this window or the
+one before, and storing stops for the rest of a window once half the cap was stored in it.
+A flood of distinct pages (searches, pages of a list) then costs the view's time, never the
+memory the limits and the queue need.
 """
 
 import logging
+import pickle
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,6 +47,8 @@ from sqlalchemy.sql.dml import Insert, UpdateBase
 
 log = logging.getLogger(__name__)
 GENERATION = "generation"
+STORED = "stored-bytes:"  # + the window: bytes stored in it
+MAX_BYTES = 64 * 2**20
 CHANGED = "coop.public_content_changed"
 # What public pages show; a write elsewhere (sessions, emails, digests, the audit log)
 # leaves kept pages as they are. Members: only a new name or an account deleted (MEMBERS).
@@ -94,15 +104,33 @@ def _forget(key: str) -> None:
 def store(key: str, generation: int, value: Any) -> None:
     """Keep `value`, rendered at `generation`, until it expires or the next vote opens
     or closes."""
-    until = min(
-        time.time() + current_app.config["PAGE_CACHE_SECONDS"], _next_vote_change(generation)
-    )
+    seconds = current_app.config["PAGE_CACHE_SECONDS"]
+    until = min(time.time() + seconds, _next_vote_change(generation))
+    entry = (generation, until, value)
     try:
+        if not _within_budget(len(pickle.dumps(entry, pickle.HIGHEST_PROTOCOL)), seconds):
+            return
         current_app.extensions["coop.cache"].set(
-            key, (generation, until, value), timeout=max(int(until - time.time()) + 1, 1)
+            key, entry, timeout=max(int(until - time.time()) + 1, 1)
         )
     except Exception:
         log.exception("page cache unavailable")
+
+
+def _within_budget(size: int, seconds: int) -> bool:
+    """Count `size` bytes against this window's half of PAGE_CACHE_MAX_BYTES; False (store
+    nothing) once it is spent. Entries live at most `seconds + 1`, the window's length."""
+    backend = current_app.extensions["coop.cache"].cache
+    window = int(time.time() // (seconds + 1))
+    counter = f"{STORED}{window}"
+    backend.add(counter, 0, timeout=2 * (seconds + 1))
+    stored = backend.inc(counter, size)
+    budget = current_app.config.get("PAGE_CACHE_MAX_BYTES", MAX_BYTES) // 2
+    if stored is None:
+        return False
+    if stored - size <= budget < stored:
+        log.warning("page cache full for this window: %s bytes stored, new pages not kept", budget)
+    return stored <= budget
 
 
 class PageFolder(FileSystemCache):
@@ -118,9 +146,11 @@ class PageFolder(FileSystemCache):
 
     def inc(self, key: str, delta: int = 1) -> int | None:
         """The generation never expires: counting again from 0 would make pages kept at a
-        number already used current again."""
+        number already used current again. Other counters (bytes stored in a window) live
+        two windows."""
         value = (self.get(key) or 0) + delta
-        return value if self.set(key, value, timeout=0) else None
+        timeout = 0 if key == GENERATION else 2 * (self.default_timeout + 1)
+        return value if self.set(key, value, timeout=timeout) else None
 
     def delete_all_but(self, key: str) -> None:
         """Delete every entry's file except `key`'s: once the generation has moved they are

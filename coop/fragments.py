@@ -11,11 +11,11 @@ reader gets their own back.
 
 import hashlib
 
-from flask import Flask, g, request
+from flask import Flask, g
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from coop import cache
+from coop import cache, pagecache
 
 TOKEN_SLOT = "coop-csrf-token-slot"  # noqa: S105 - a placeholder, not a secret
 
@@ -26,10 +26,10 @@ def register_fragments(app: Flask) -> None:
 
 def fragment_key(name: str, *vary) -> str | None:
     """The key of a part of this page for readers alike in `vary`; None (nothing kept)
-    when the cache is off."""
+    when the cache is off. Keyed like whole pages, on what the page reads of the query."""
     if not cache.enabled():
         return None
-    what = repr((name, request.host, request.full_path, vary)).encode()
+    what = repr((name, pagecache.page_address(), vary)).encode()
     return "fragment:" + hashlib.sha256(what).hexdigest()
 
 
@@ -50,7 +50,7 @@ def keep_fragment(key: str | None, caller) -> Markup:
     """Template global, for a call block: renders the block and keeps it under `key`."""
     html = str(caller())
     generation = _generations().pop(key, None) if key else None
-    if generation is not None:
+    if generation is not None and pagecache.reads_whole_query():
         token = g.get("csrf_token")  # Flask-WTF's token of this request, if a form used it
         cache.store(key, generation, html.replace(token, TOKEN_SLOT) if token else html)
     return Markup(html)  # noqa: S704 - the block's own output, already escaped

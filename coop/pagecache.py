@@ -8,16 +8,23 @@ sets a cookie is never kept. Responses carry an ETag, so browsers revalidate wit
 """
 
 import hashlib
+from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, request
 
 from coop import cache
 
-CACHEABLE = {
-    "site.home", "ideas.index", "ideas.show", "proposals.index", "proposals.show",
-    "updates.index", "updates.show", "common_ground.explainer", "privacy.notice",
+# Each kept page and the query parameters its view reads: keep in step with the views.
+LIST = ("page", "q", "sort", "stage", "topic")
+CACHEABLE: dict[str, tuple[str, ...]] = {
+    "site.home": (), "ideas.index": LIST, "ideas.show": ("comments_page",),
+    "proposals.index": (), "proposals.show": ("comments_page",), "updates.index": ("page",),
+    "updates.show": (), "common_ground.explainer": (), "privacy.notice": (),
 }  # fmt: skip
-CACHEABLE_BLUEPRINTS = {"api", "feeds"}  # the same for everyone, cookies or not
+# The same for everyone, cookies or not. The API answers any parameter it does not read
+# with a 400 (never kept), so all of its parameters count; the feeds read none.
+EVERY_PARAMETER = None
+CACHEABLE_BLUEPRINTS: dict[str, tuple[str, ...] | None] = {"api": EVERY_PARAMETER, "feeds": ()}
 NOT_KEPT = {"Set-Cookie", "Content-Length", "Date", "Vary"}
 
 
@@ -45,10 +52,35 @@ def _is_cacheable() -> bool:
     return is_visitor()
 
 
+def _parameters_read() -> tuple[str, ...] | None:
+    if request.endpoint in CACHEABLE:
+        return CACHEABLE[request.endpoint]
+    return CACHEABLE_BLUEPRINTS.get(request.blueprint or "", ())
+
+
+def page_address() -> str:
+    """Host, path and the parameters the page reads, normalised: what its key is made of.
+    The host too: a page built for one Host header is never served for another."""
+    names = _parameters_read()
+    args = request.args
+    if names is EVERY_PARAMETER:
+        query = sorted(args.items(multi=True))
+    else:
+        query = [(name, args[name]) for name in names if name in args]
+    return f"{request.host}|{request.path}?{urlencode(query)}"
+
+
+def reads_whole_query() -> bool:
+    """Whether the page's view reads every parameter given, once each: only such a request
+    leaves a kept page or fragment for others."""
+    names = _parameters_read()
+    if names is EVERY_PARAMETER:
+        return True
+    return all(name in names and len(request.args.getlist(name)) == 1 for name in request.args)
+
+
 def _key() -> str:
-    # The host too: a page built for one Host header is never served for another.
-    what = f"{request.host}|{request.full_path}".encode()
-    return "page:" + hashlib.sha256(what).hexdigest()
+    return "page:" + hashlib.sha256(page_address().encode()).hexdigest()
 
 
 def serve_kept_page() -> Response | None:
@@ -59,7 +91,8 @@ def serve_kept_page() -> Response | None:
     if generation is None:
         return None
     if kept is None:
-        g.page_to_keep = (key, generation)
+        if reads_whole_query():
+            g.page_to_keep = (key, generation)
         return None
     status, headers, body = kept
     response = current_app.response_class(body, status=status, headers=headers)

@@ -25,7 +25,7 @@ AUTHOR_ONLY = {**dict.fromkeys(ROLES, "deny"), "visitor": "login"}  # the sample
 ACCESS = {
     "site.home": PUBLIC, "site.healthz": PUBLIC, "privacy.notice": PUBLIC,
     "static": PUBLIC, "common_ground.explainer": PUBLIC,
-    "ideas.index": PUBLIC, "ideas.show": PUBLIC,
+    "ideas.index": PUBLIC, "ideas.show": PUBLIC, "comments.show": PUBLIC,
     "proposals.index": PUBLIC, "proposals.show": PUBLIC, "proposals.ballots": PUBLIC,
     "feeds.ballots": PUBLIC, "feeds.ballots_record": PUBLIC,
     "accounts.join": PUBLIC, "accounts.sign_in": PUBLIC, "accounts.check_email": PUBLIC,

@@ -134,10 +134,7 @@ def ballot(entry: Ballot, proposal: Proposal) -> dict:
 
 
 def comment(comment: Comment, target: Idea | Proposal) -> dict:
-    endpoint, key = (
-        ("ideas.show", "idea_id") if isinstance(target, Idea) else ("proposals.show", "proposal_id")
-    )
-    page = absolute_url(endpoint, slug=target.slug, **{key: target.id})
+    """`target` is the idea or proposal the comment is on (its page holds the comment)."""
     return {
         "id": comment.id,
         "parent_id": comment.parent_id,
@@ -146,7 +143,7 @@ def comment(comment: Comment, target: Idea | Proposal) -> dict:
         "body_html": comment.body_html,
         "created_at": iso(comment.created_at),
         "edited_at": iso(comment.edited_at),
-        "url": f"{page}#comment-{comment.id}",
+        "url": absolute_url("comments.show", comment_id=comment.id),
     }
 
 

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from coop.accounts.models import Member
 from coop.accounts.permissions import require_admin
 from coop.audit.models import AuditEntry
+from coop.errors import Invalid
 from coop.extensions import db
 from coop.uktime import UK, iso
-from coop.validation import spreadsheet_safe
+from coop.validation import database_id, plain_text, spreadsheet_safe
 
 COMMAND_LINE = "command line"
 
@@ -49,19 +50,41 @@ class AuditFilters:
 
     @classmethod
     def from_args(cls, args) -> "AuditFilters":
-        def day(name: str) -> date | None:
-            try:
-                return date.fromisoformat(args.get(name, ""))
-            except ValueError:
-                return None
+        """The filters, checked whole before anything is read or streamed: a bad one is a
+        400 naming it, never a 500 (nor a CSV export broken off halfway)."""
+        actor = (args.get("actor") or "").strip()
+        actor_id = database_id(actor)
+        if actor and actor_id is None:
+            raise Invalid("'actor' must be the number of a member.", "actor")
+        action = plain_text(args.get("action"), "action", "'action'").strip()
+        if len(action) > ACTION_MAX:
+            raise Invalid(f"'action' must be {ACTION_MAX} characters or fewer.", "action")
+        filters = cls(action or None, actor_id, _day(args, "since"), _day(args, "until"))
+        if filters.since and filters.until and filters.since > filters.until:
+            raise Invalid("'since' must not be after 'until'.", "since")
+        return filters
 
-        actor = args.get("actor", "")
-        return cls(
-            action=args.get("action") or None,
-            actor_id=int(actor) if actor.isdigit() else None,
-            since=day("since"),
-            until=day("until"),
+
+ACTION_MAX = 64
+# The log starts with the platform; a day outside these years is a typing slip, and one
+# near the ends of the calendar cannot be turned into a moment (nor stored on PostgreSQL).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def _day(args, name: str) -> date | None:
+    text = (args.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 and text.isascii() else None
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise Invalid(
+            f"'{name}' must be a date written as YYYY-MM-DD, from {FIRST_DAY} to {LAST_DAY}.",
+            name,
         )
+    return day
 
 
 def _filtered(filters: AuditFilters):

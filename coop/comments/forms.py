@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from coop.comments.models import COMMENT_MAX
+from coop.validation import TextForm
 
 
-class CommentForm(FlaskForm):
+class CommentForm(TextForm):
     body = TextAreaField(
         "Your comment",
         [InputRequired("Write your comment first."), Length(max=COMMENT_MAX)],

@@ -10,13 +10,16 @@ from coop.comments.models import COMMENT_MAX, Comment, CommentRevision
 from coop.errors import Conflict, NotAllowed, NotFound
 from coop.extensions import db, utcnow
 from coop.ideas.models import Idea, Stage
+from coop.ideas.services import visible_idea
 from coop.markdown import render_markdown
 from coop.moderation.rules import initial_state, is_listed
 from coop.moderation.states import ModerationState
 from coop.proposals.models import Proposal
+from coop.proposals.services import visible_proposal
 from coop.validation import required_text
 
 CLOSED_IDEA_STAGES = {Stage.WITHDRAWN, Stage.DECLINED}
+NOT_IN_DISCUSSION = "The comment you replied to is not in this discussion."
 
 
 @dataclass
@@ -27,23 +30,6 @@ class Thread:
 
 def _target_column(target: Idea | Proposal):
     return Comment.idea_id if isinstance(target, Idea) else Comment.proposal_id
-
-
-def thread_for(target: Idea | Proposal, reader: Member | None = None) -> list[Thread]:
-    """All comments of an item in one query: oldest first, replies under their parent.
-    Comments waiting for review appear only to their author and moderators."""
-    comments = db.session.scalars(
-        select(Comment)
-        .where(_target_column(target) == target.id)
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
-    threads: dict[int, Thread] = {}
-    for comment in (c for c in comments if is_listed(reader, c)):
-        if comment.parent_id is None:
-            threads[comment.id] = Thread(comment)
-        elif comment.parent_id in threads:
-            threads[comment.parent_id].replies.append(comment)
-    return list(threads.values())
 
 
 def wrote_in(threads: list[Thread], member_id: int) -> bool:
@@ -107,7 +93,7 @@ def _parent(actor: Member, target: Idea | Proposal, parent_id: int) -> Comment:
     parent = db.session.get(Comment, parent_id)
     on_target = parent is not None and getattr(parent, _target_column(target).key) == target.id
     if not on_target or not is_listed(actor, parent) or parent.is_deleted:
-        raise NotFound("The comment you replied to is not in this discussion.")
+        raise NotFound(NOT_IN_DISCUSSION)
     return parent
 
 
@@ -122,11 +108,19 @@ def change_comment_count(target: Idea | Proposal, change: int) -> None:
     db.session.expire(target, ["comment_count"])
 
 
-def get_comment(comment_id: int) -> Comment:
+def get_comment(comment_id: int, deleted_too: bool = False) -> Comment:
+    """The comment; a deleted one (a tombstone in its thread) only when asked for."""
     comment = db.session.get(Comment, comment_id)
-    if comment is None or comment.is_deleted:
+    if comment is None or (comment.is_deleted and not deleted_too):
         raise NotFound("We could not find that comment.")
     return comment
+
+
+def visible_target(reader: Member | None, comment: Comment) -> Idea | Proposal:
+    """The idea or proposal a comment is on, if this reader may open its page."""
+    if comment.idea_id is not None:
+        return visible_idea(reader, comment.idea_id)
+    return visible_proposal(reader, comment.proposal_id, with_idea=False)
 
 
 def check_can_change(actor: Member, comment: Comment) -> None:

@@ -249,7 +249,11 @@ def _sent_marker() -> Iterator[Callable[[int], None]]:
 
 
 def _record_failure(digest_id: int, error: Exception, permanent: bool = False) -> None:
-    log.warning("digest %s not sent: %s", digest_id, error)
+    # The error's text may hold the address (a refused recipient): its kind and code only.
+    code = getattr(error, "smtp_code", None)
+    log.warning(
+        "digest %s not sent: %s%s", digest_id, type(error).__name__, f" {code}" if code else ""
+    )
     digest = db.session.get(Digest, digest_id)
     digest.attempts += 1
     digest.last_error = str(error)[:500] or type(error).__name__

@@ -12,6 +12,7 @@ from coop.moderation.states import ModerationState
 from coop.proposals.models import Proposal, Visibility
 from coop.proposals.services import close_due_proposals
 from coop.updates.models import Update
+from coop.validation import is_slug
 
 FEED_SIZE = 50
 # A withdrawn idea stays readable on its page, but its author took it back and a declined
@@ -20,8 +21,11 @@ UNANNOUNCED_STAGES = (Stage.WITHDRAWN, Stage.DECLINED)
 
 
 def feed_topic(slug: str) -> Topic:
-    """A topic that still takes ideas; an unknown or archived one has no feed."""
-    topic = db.session.scalar(select(Topic).where(Topic.slug == slug, ~Topic.archived))
+    """A topic that still takes ideas; an unknown or archived one has no feed. What cannot
+    be a slug (a NUL byte, which PostgreSQL refuses) is not looked for."""
+    topic = None
+    if is_slug(slug):
+        topic = db.session.scalar(select(Topic).where(Topic.slug == slug, ~Topic.archived))
     if topic is None:
         raise NotFound("We could not find that topic.")
     return topic

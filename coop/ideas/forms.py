@@ -1,16 +1,16 @@
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from coop.ideas.models import BODY_MAX, TITLE_MAX
+from coop.validation import TextForm
 
 
 def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class IdeaForm(FlaskForm):
+class IdeaForm(TextForm):
     title = StringField(
         "Title",
         [InputRequired("Enter a title."), Length(max=TITLE_MAX)],
@@ -30,6 +30,6 @@ class IdeaForm(FlaskForm):
         self.topic_id.choices = choices + [SelectChoice(t.id, t.name) for t in topics]
 
 
-class TopicForm(FlaskForm):
+class TopicForm(TextForm):
     name = StringField("Name", [InputRequired("Enter a name."), Length(max=60)], filters=[strip])
     description = StringField("Description (optional)", [Length(max=280)], filters=[strip])

@@ -22,7 +22,7 @@ from coop.markdown import render_markdown
 from coop.moderation.rules import initial_state, is_listed
 from coop.moderation.states import ModerationState
 from coop.proposals.models import Proposal
-from coop.validation import optional_text, required_text
+from coop.validation import MAX_ID, optional_text, required_text
 
 REACTIONS = {"support": 1, "oppose": -1, "none": 0}
 REACTABLE_STAGES = {Stage.DISCUSSION, Stage.VOTING}
@@ -37,7 +37,8 @@ def active_topics() -> list[Topic]:
 
 
 def _topic(topic_id: int | None) -> Topic:
-    topic = db.session.get(Topic, topic_id) if topic_id else None
+    # A number beyond any id is no topic (PostgreSQL would refuse to look for it).
+    topic = db.session.get(Topic, topic_id) if topic_id and 0 < topic_id <= MAX_ID else None
     if topic is None or topic.archived:
         raise Invalid("Choose a topic from the list.", "topic_id")
     return topic

@@ -4,7 +4,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.permissions import require_contributor
 from coop.comments.forms import CommentForm
-from coop.comments.views import discussion_context, submit_comment
+from coop.comments.views import comment_url, discussion_context, submit_comment
 from coop.errors import Conflict, DomainError
 from coop.extensions import db
 from coop.fragments import fragment_key, kept_fragment
@@ -152,4 +152,4 @@ def comment(idea_id: int):
     form, comment = submit_comment(idea)
     if comment is None:
         return _idea_page(idea, form, 400)
-    return redirect(idea_url(idea, _anchor=f"comment-{comment.id}"))
+    return redirect(comment_url(comment))

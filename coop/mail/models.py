@@ -12,7 +12,10 @@ def first_sweep_time() -> datetime:
 
 
 class OutboundEmail(db.Model):
-    """One email to send. The body is cleared once sent: it may hold a sign-in link."""
+    """One email to send. The body is cleared once sent: it may hold a sign-in link.
+
+    A row with `compose_with` is a request not yet written: only the address given, for the
+    named task to look up and compose in the worker (coop/mail/requests.py)."""
 
     __tablename__ = "outbound_emails"
     __table_args__ = (
@@ -33,3 +36,4 @@ class OutboundEmail(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=first_sweep_time)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    compose_with: Mapped[str | None] = mapped_column(String(80))

@@ -17,6 +17,7 @@ from sqlalchemy import delete, or_, select
 from coop.celery_app import enqueue_after_commit
 from coop.extensions import db, utcnow
 from coop.mail.models import OutboundEmail
+from coop.mail.requests import compose as compose_request
 from coop.web import absolute_url  # noqa: F401 - used by callers that build emails
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,8 @@ def deliver(email_id: int) -> bool:
     if email is None or email.sent_at is not None or email.failed_at is not None:
         db.session.rollback()
         return False
+    if email.compose_with is not None:
+        return _compose(email)
     email.attempts += 1
     try:
         send_message(build_message(email), email.id)
@@ -118,8 +121,27 @@ def deliver(email_id: int) -> bool:
     return True
 
 
+def _compose(request: OutboundEmail) -> bool:
+    """Write the email a request by address asked for (coop/mail/requests.py). On failure
+    the request stays for the sweep, a little later each time, until it gives up."""
+    request_id = request.id
+    try:
+        compose_request(request, db.session)
+    except Exception as error:
+        db.session.rollback()
+        request = db.session.get(OutboundEmail, request_id, with_for_update=True)
+        if request is not None:
+            request.attempts += 1
+            _record_failure(request, error, give_up=request.attempts >= max_attempts())
+            db.session.commit()
+    return False
+
+
 def _record_failure(email: OutboundEmail, error: Exception, give_up: bool) -> None:
-    log.warning("email %s not sent (attempt %s): %s", email.id, email.attempts, error)
+    # The error's text may hold the address (a refused recipient): its kind and code only.
+    code = getattr(error, "smtp_code", None)
+    log.warning("email %s not sent (attempt %s): %s%s", email.id, email.attempts,
+                type(error).__name__, f" {code}" if code else "")  # fmt: skip
     email.last_error = str(error)[:500]
     if give_up:
         email.failed_at = utcnow()
@@ -129,9 +151,12 @@ def _record_failure(email: OutboundEmail, error: Exception, give_up: bool) -> No
 
 
 def _forget_body(email: OutboundEmail) -> None:
-    """The body may hold a sign-in or reset link: keep it no longer than needed."""
+    """The body may hold a sign-in or reset link: keep it no longer than needed. A request
+    given up on forgets the address too: it may be no member's."""
     email.body_text = ""
     email.body_html = None
+    if email.compose_with is not None:
+        email.to_address = ""
 
 
 def due_email_ids(limit: int = 500) -> list[int]:

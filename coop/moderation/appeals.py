@@ -1,5 +1,9 @@
 """Appeals: once per action, by the member it concerns, decided with a reason by an
-organiser other than the one who acted (where the network has more than one)."""
+organiser other than the one who acted (where the network has more than one).
+
+Overturning undoes only what the appealed action still governs: a later action on the same
+item or member (a newer suspension, a restore then a new hide) has replaced it, and is left
+alone. The audit entry says which it was (`undone`, or `superseded_by` the newer action)."""
 
 from sqlalchemy import func, select
 
@@ -46,6 +50,14 @@ def appeal(actor: Member, action_id: int, statement: str) -> Appeal:
     return entry
 
 
+def _verdict(outcome: str, effect: dict) -> str:
+    if outcome == "upheld":
+        return "The action stands."
+    if effect["undone"]:
+        return "The action was reversed."
+    return "The action was overturned, but a later moderation action replaced it and still applies."
+
+
 def _organiser_count() -> int:
     return db.session.scalar(
         select(func.count())
@@ -69,26 +81,56 @@ def decide(actor: Member, appeal_id: int, outcome: str, reason: str) -> Appeal:
         raise NotAllowed("You cannot decide your own appeal.")
     if action.moderator_id == actor.id and _organiser_count() > 1:
         raise NotAllowed("Another organiser must decide an appeal against your own action.")
+    effect = {}
     if outcome == "overturned":
-        _undo(action)
+        effect = _undo(action)
     entry.outcome, entry.decision_reason = outcome, reason
     entry.decided_by_id, entry.decided_at = actor.id, utcnow()
     audit.record(actor, f"appeal.{outcome}", "appeal", entry.id, reason=reason,
-                 action_id=action.id)  # fmt: skip
+                 action_id=action.id, **effect)  # fmt: skip
     appellant = db.session.get(Member, entry.appellant_id or 0)
     if appellant is not None:
-        verdict = "The action was reversed." if outcome == "overturned" else "The action stands."
+        verdict = _verdict(outcome, effect)
         notify(appellant, f"Your appeal was decided. {verdict} Reason: {reason}",
                "moderation.mine")  # fmt: skip
     return entry
 
 
-def _undo(action: ModerationAction) -> None:
+# Which later actions replace an earlier one on the same target: each family sets one state.
+SAME_STATE = {
+    "hide": {"approve", "hide", "restore"},
+    "decline": {"decline"},
+    "suspend": {"suspend", "lift"},
+}
+
+
+def _superseded_by(action: ModerationAction) -> int | None:
+    """The newest later action that set the same state of the same target, if any."""
+    return db.session.scalar(
+        select(ModerationAction.id)
+        .where(
+            ModerationAction.target_type == action.target_type,
+            ModerationAction.target_id == action.target_id,
+            ModerationAction.action.in_(SAME_STATE[action.action]),
+            ModerationAction.id > action.id,
+        )
+        .order_by(ModerationAction.id.desc())
+        .limit(1)
+    )
+
+
+def _undo(action: ModerationAction) -> dict:
+    """Reverse `action` where it still governs its target; what happened, for the audit log."""
+    newer = _superseded_by(action)
+    if newer is not None:
+        return {"undone": False, "superseded_by": newer}
     target = _load_target(action.target_type, action.target_id)
-    if action.action == "hide":
+    if action.action == "hide" and target.moderation_state == ModerationState.HIDDEN:
         target.moderation_state = ModerationState.PUBLISHED
         target.moderation_category = target.moderation_reason = None
     elif action.action == "decline" and isinstance(target, Idea):
-        target.stage, target.moderation_reason = Stage.DISCUSSION, None
+        if target.stage == Stage.DECLINED:
+            target.stage, target.moderation_reason = Stage.DISCUSSION, None
     elif action.action == "suspend":
         target.suspended_until = None
+    return {"undone": True}

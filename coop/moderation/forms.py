@@ -1,20 +1,20 @@
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from coop.moderation.states import REASONS
+from coop.validation import TextForm
 
 REASON_CHOICES = [SelectChoice(key, label) for key, label in REASONS.items()]
 
 
-class ReportForm(FlaskForm):
+class ReportForm(TextForm):
     reason = RadioField("Why are you reporting this?", choices=REASON_CHOICES,
                         validators=[InputRequired("Choose a reason.")])  # fmt: skip
     note = StringField("Anything moderators should know (optional)", [Length(max=500)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(TextForm):
     action = SelectField("Action", validate_choice=False)
     category = SelectField(
         "Reason category (for hiding)", choices=[SelectChoice("", "Choose"), *REASON_CHOICES],
@@ -27,14 +27,14 @@ class ActionForm(FlaskForm):
     )  # fmt: skip
 
 
-class AppealForm(FlaskForm):
+class AppealForm(TextForm):
     statement = TextAreaField(
         "Why should this be reconsidered?",
         [InputRequired("Tell us why you appeal."), Length(max=2000)],
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(TextForm):
     outcome = RadioField(
         "Decision",
         choices=[SelectChoice("upheld", "Uphold the action"),

@@ -1,14 +1,14 @@
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from coop.proposals.models import BODY_MAX, QUESTION_MAX, RULE_LABELS, Choice
+from coop.validation import TextForm
 
 DATETIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(TextForm):
     question = StringField(
         "Question put to the members",
         [InputRequired("Enter the question."), Length(max=QUESTION_MAX)],
@@ -48,7 +48,7 @@ class ProposalForm(FlaskForm):
     )
 
 
-class VoteForm(FlaskForm):
+class VoteForm(TextForm):
     choice = RadioField(
         "Your vote",
         choices=[

@@ -6,7 +6,7 @@ from coop.ballots import queries as ballot_queries
 from coop.ballots.record import format_tracker, parse_tracker
 from coop.ballots.services import destroy_spent_keys
 from coop.comments.forms import CommentForm
-from coop.comments.views import discussion_context, submit_comment
+from coop.comments.views import comment_url, discussion_context, submit_comment
 from coop.errors import DomainError
 from coop.extensions import db, utcnow
 from coop.ideas.services import get_idea
@@ -15,6 +15,7 @@ from coop.proposals import queries, services
 from coop.proposals.forms import ProposalForm, VoteForm
 from coop.proposals.models import Proposal
 from coop.uktime import from_uk_local
+from coop.validation import database_id
 from coop.web import CsrfForm, form_status, members_form, show_error
 
 bp = Blueprint("proposals", __name__)
@@ -35,7 +36,7 @@ def index():
 @login_required
 def new():
     require_organiser(current_user)
-    idea_id = request.args.get("idea", type=int)
+    idea_id = database_id(request.args.get("idea"))
     idea = get_idea(idea_id) if idea_id else None
     form = ProposalForm()
     if request.method == "GET" and idea is not None:
@@ -130,7 +131,7 @@ def comment(proposal_id: int):
     form, comment = submit_comment(proposal)
     if comment is None:
         return _proposal_page(proposal, form, VoteForm(), 400)
-    return redirect(proposal_url(proposal, _anchor=f"comment-{comment.id}"))
+    return redirect(comment_url(comment, proposal))
 
 
 @bp.get("/proposals/<int:proposal_id>/ballots")

@@ -1,17 +1,17 @@
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from coop.ideas.forms import strip
 from coop.updates.models import UPDATE_BODY_MAX, UPDATE_TITLE_MAX
 from coop.updates.services import REASON_MAX
+from coop.validation import TextForm
 
 
 def at_most(limit: int, what: str) -> Length:
     return Length(max=limit, message=f"{what} must be {limit:,} characters or fewer.")
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(TextForm):
     title = StringField(
         "Title",
         [InputRequired("Enter a title."), at_most(UPDATE_TITLE_MAX, "The title")],
@@ -26,7 +26,7 @@ class UpdateForm(FlaskForm):
     )
 
 
-class DeleteUpdateForm(FlaskForm):
+class DeleteUpdateForm(TextForm):
     reason = StringField(
         "Reason for deleting (kept in the audit log)",
         [

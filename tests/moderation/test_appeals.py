@@ -1,4 +1,8 @@
+from datetime import timedelta
+
 from coop.accounts.models import Role
+from coop.audit.models import AuditEntry
+from coop.extensions import utcnow
 from coop.moderation.models import Appeal, ModerationAction
 from tests.moderation.helpers import (
     AUTHOR,
@@ -73,3 +77,60 @@ def test_a_suspended_member_can_appeal(app):
     act(client_for(app, ORGANISER), "member", member.id, "suspend", reason="Spam", days="3")
     [action] = rows(app, ModerationAction)
     assert appeal(client_for(app, AUTHOR), action.id).status_code == 302
+
+
+def suspended_twice_then_first_overturned(app) -> tuple[int, list]:
+    people(app)
+    make_member(app, email=OTHER_ORGANISER, name="Other", role=Role.ORGANISER)
+    member = load_member(app, AUTHOR)
+    organiser = client_for(app, ORGANISER)
+    act(organiser, "member", member.id, "suspend", reason="Spam", days="1")
+    [first] = [a.id for a in rows(app, ModerationAction)]
+    appeal(client_for(app, AUTHOR), first)
+    act(organiser, "member", member.id, "suspend", reason="Spam again", days="30")
+    [entry] = rows(app, Appeal)
+    assert decide(client_for(app, OTHER_ORGANISER), entry.id, "overturned").status_code == 302
+    return member.id, rows(app, ModerationAction)
+
+
+def test_overturning_an_old_suspension_leaves_a_newer_one_in_force(app):
+    suspended_twice_then_first_overturned(app)
+    member = load_member(app, AUTHOR)
+    assert member.is_suspended
+    assert member.suspended_until > utcnow() + timedelta(days=29)
+
+
+def test_the_audit_log_says_an_overturned_action_had_been_superseded(app):
+    _, actions_taken = suspended_twice_then_first_overturned(app)
+    _first, newer = actions_taken
+    [entry] = [e for e in rows(app, AuditEntry) if e.action == "appeal.overturned"]
+    assert entry.details["undone"] is False
+    assert entry.details["superseded_by"] == newer.id
+    author = load_member(app, AUTHOR)
+    assert any("replaced it and still applies" in m for m in notifications_of(app, author.id))
+
+
+def test_overturning_a_hide_after_a_restore_and_a_new_hide_keeps_the_new_hide(app):
+    idea_id, action_id = hidden_idea(app)
+    make_member(app, email=OTHER_ORGANISER, name="Other", role=Role.ORGANISER)
+    appeal(client_for(app, AUTHOR), action_id)
+    organiser = client_for(app, ORGANISER)
+    act(organiser, "idea", idea_id, "restore", reason="Fine after all")
+    act(organiser, "idea", idea_id, "hide", reason="Rude again", category="abuse")
+    [entry] = rows(app, Appeal)
+    assert decide(client_for(app, OTHER_ORGANISER), entry.id, "overturned").status_code == 302
+    assert "My view" not in app.test_client().get("/ideas").get_data(as_text=True)
+
+
+def test_overturning_the_latest_suspension_lifts_it_and_says_so(app):
+    people(app)
+    make_member(app, email=OTHER_ORGANISER, name="Other", role=Role.ORGANISER)
+    member = load_member(app, AUTHOR)
+    act(client_for(app, ORGANISER), "member", member.id, "suspend", reason="Spam", days="3")
+    [action] = rows(app, ModerationAction)
+    appeal(client_for(app, AUTHOR), action.id)
+    [entry] = rows(app, Appeal)
+    decide(client_for(app, OTHER_ORGANISER), entry.id, "overturned")
+    assert not load_member(app, AUTHOR).is_suspended
+    [audited_entry] = [e for e in rows(app, AuditEntry) if e.action == "appeal.overturned"]
+    assert audited_entry.details["undone"] is True
