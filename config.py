@@ -108,13 +108,30 @@ class Config:
     # its Retry-After from coop/errors.py.
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_KEY_PREFIX = "coop-limits"
+    # Redis down: the limits are kept in each process's memory (coop/limits.py), and Redis is
+    # tried again every retry_seconds; a Redis that hangs is given up on after the timeouts.
+    RATELIMIT_STORAGE_OPTIONS = {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 1,
+        "retry_seconds": env_int("RATELIMIT_RETRY_SECONDS", 5),
+    }
     LIMIT_SIGNIN_PER_IP = env("LIMIT_SIGNIN_PER_IP", "30 per minute;200 per hour")
+    # Per account, shared by the browsers that never signed in to it; each browser that did
+    # has a bucket of its own (a "known device" cookie), so strangers cannot lock out the owner.
     LIMIT_SIGNIN_PER_ACCOUNT = env("LIMIT_SIGNIN_PER_ACCOUNT", "10 per 15 minutes")
+    KNOWN_DEVICE_COOKIE_NAME = "known_device"
+    KNOWN_DEVICE_DURATION = timedelta(days=env_int("KNOWN_DEVICE_DAYS", 365))
+    # Emails to an address not yet confirmed: per member asking, and per address receiving.
+    LIMIT_EMAIL_CHANGE_PER_MEMBER = env("LIMIT_EMAIL_CHANGE_PER_MEMBER", "3 per hour;10 per day")
+    LIMIT_EMAIL_CHANGE_PER_ADDRESS = env("LIMIT_EMAIL_CHANGE_PER_ADDRESS", "3 per day")
+    LIMIT_EXPORT_REQUESTS = env("LIMIT_EXPORT_REQUESTS", "5 per hour;10 per day")
     LIMIT_JOIN_PER_IP = env("LIMIT_JOIN_PER_IP", "5 per hour")
     # Also caps the "someone tried to join with your address" emails one address can receive.
     LIMIT_JOIN_PER_ACCOUNT = env("LIMIT_JOIN_PER_ACCOUNT", "5 per hour")
     LIMIT_RESET_PER_IP = env("LIMIT_RESET_PER_IP", "10 per minute;60 per hour")
     LIMIT_RESET_PER_ACCOUNT = env("LIMIT_RESET_PER_ACCOUNT", "5 per hour")
+    # Proxies in front of the app that set X-Forwarded-For; production refuses to start
+    # unless it is set, 0 included (coop/__init__.py).
     PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", 0)
     # Per member, against floods; newcomers (joined in the last day) get the extra limit too.
     LIMIT_IDEAS = env("LIMIT_IDEAS", "5 per day")
@@ -154,6 +171,9 @@ class Config:
     # Public pages as visitors see them, kept this long unless content changes first
     # (coop/pagecache.py); 0 turns the cache off.
     PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 120)
+    # The kept pages' share of Redis, which also holds the limits and the task queue.
+    PAGE_CACHE_MAX_BYTES = env_int("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024)
+    COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)
 
     CELERY = (
         celery_settings(
@@ -200,6 +220,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_NAME = "__Host-remember"
+    KNOWN_DEVICE_COOKIE_NAME = "__Host-known-device"
     MAIL_BACKEND = env("MAIL_BACKEND", "smtp")
 
 

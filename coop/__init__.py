@@ -44,11 +44,18 @@ def check_production_config(app: Flask) -> None:
             "Set BALLOT_KEY_DIR: a folder for the keys of open votes, shared by the web app and "
             "the worker, outside every backup (docs/secret-ballots.md)."
         )
+    if not os.environ.get("PROXY_FIX_X_FOR", "").strip():
+        raise RuntimeError(
+            "Set PROXY_FIX_X_FOR to the number of proxies in front of the app that set "
+            "X-Forwarded-For (1 behind one nginx), or to 0 if clients connect directly: left "
+            "at 0 behind a proxy, every visitor has the proxy's address and shares its limits."
+        )
 
 
 def register_extensions(app: Flask) -> None:
     from coop.celery_app import celery_init_app
     from coop.extensions import csrf, db, limiter, login_manager, migrate, ping_idle_connections
+    from coop.limits import keep_limits_when_redis_is_down
 
     db.init_app(app)
     with app.app_context():
@@ -57,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    keep_limits_when_redis_is_down(app)  # limits in memory while Redis is down, never a 500
     limiter.init_app(app)
     celery_init_app(app)
 
@@ -80,7 +88,9 @@ def register_blueprints(app: Flask) -> None:
     from coop.proposals.views import bp as proposals
     from coop.site.views import bp as site
     from coop.updates.views import bp as updates
+    from coop.validation import DatabaseId
 
+    app.url_map.converters["int"] = DatabaseId  # ids beyond the database's range: 404, not 500
     for blueprint in (
         site,
         accounts,

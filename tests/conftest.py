@@ -4,6 +4,7 @@ COOP_TEST_DB=sqlite (default) or postgresql. Redis, PostgreSQL and the SMTP serv
 Under CI (CI=true) a missing PostgreSQL or Redis fails the run instead of skipping.
 """
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -23,6 +24,27 @@ PG_ADMIN_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("COOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_sessionstart(session) -> None:
+    """Start from an empty test Redis (db 15): rate-limit counts left by an earlier run
+    would otherwise refuse this run's requests. Only the controlling process does it, before
+    any worker starts (a worker's session starts while others may be running tests)."""
+    if hasattr(session.config, "workerinput"):
+        return
+    with contextlib.suppress(redis.RedisError):  # the tests that need Redis say so
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _celery_joins_after_an_in_process_worker():
+    """A Celery worker started in this process (celery.contrib.testing's start_worker) marks
+    the whole process as a worker, after which every eager task's .get() refuses to run.
+    Each test starts as an ordinary process again."""
+    yield
+    from celery import result
+
+    result._set_task_join_will_block(False)
 
 
 def service_missing(what: str, error: Exception) -> None:

@@ -44,8 +44,33 @@ def test_production_refuses_to_start_without_a_folder_for_ballot_keys(monkeypatc
 def test_production_starts_with_everything_set(monkeypatch, tmp_path):
     monkeypatch.setenv("BASE_URL", "https://coop.example.org")
     monkeypatch.setenv("BALLOT_KEY_DIR", str(tmp_path))
+    monkeypatch.setenv("PROXY_FIX_X_FOR", "1")
     app = create_app("production", PRODUCTION)
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("value", [None, "", " "])
+def test_production_refuses_to_start_unless_told_how_many_proxies_to_trust(
+    monkeypatch, tmp_path, value
+):
+    """Left at 0 behind a proxy, every visitor would be the proxy's one address, sharing
+    one allowance of joins and sign-ins: the operator must say, 0 included."""
+    monkeypatch.setenv("BASE_URL", "https://coop.example.org")
+    monkeypatch.setenv("BALLOT_KEY_DIR", str(tmp_path))
+    if value is None:
+        monkeypatch.delenv("PROXY_FIX_X_FOR", raising=False)
+    else:
+        monkeypatch.setenv("PROXY_FIX_X_FOR", value)
+    with pytest.raises(RuntimeError, match="PROXY_FIX_X_FOR"):
+        create_app("production", PRODUCTION)
+
+
+def test_production_starts_with_no_proxy_when_that_is_said(monkeypatch, tmp_path):
+    monkeypatch.setenv("BASE_URL", "https://coop.example.org")
+    monkeypatch.setenv("BALLOT_KEY_DIR", str(tmp_path))
+    monkeypatch.setenv("PROXY_FIX_X_FOR", "0")
+    app = create_app("production", {**PRODUCTION, "PROXY_FIX_X_FOR": 0})
+    assert app.wsgi_app.__class__.__name__ != "ProxyFix"
 
 
 def test_plain_postgresql_urls_use_psycopg_3():

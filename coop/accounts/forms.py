@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -11,6 +10,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from coop.security import MAX_PASSWORD_LENGTH
+from coop.validation import TextForm
 
 EMAIL = [
     InputRequired("Enter your email address."),
@@ -37,7 +37,7 @@ def password_field(
     return PasswordField(label, validators, description=description, **options)
 
 
-class JoinForm(FlaskForm):
+class JoinForm(TextForm):
     display_name = StringField(
         "Name to show on your contributions",
         [InputRequired("Enter a name to show."), Length(max=60)],
@@ -59,32 +59,42 @@ class JoinForm(FlaskForm):
     email_updates = BooleanField("Send me occasional news about the network by email (optional)")
 
 
-class SignInForm(FlaskForm):
+class SignInForm(TextForm):
     email = email_field("Email address")
     password = password_field("Password")
     remember = BooleanField("Keep me signed in on this device")
 
 
-class EmailOnlyForm(FlaskForm):
+class ConfirmAddressForm(TextForm):
+    """Confirming an address proves the password too: someone who joined with another
+    person's address cannot have that person confirm the account for them."""
+
+    password = password_field(
+        "Your password",
+        description="The password you chose when you joined.",
+    )
+
+
+class EmailOnlyForm(TextForm):
     email = email_field("Email address")
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(TextForm):
     password = password_field("New password", "Choose a new password.", NEW_PASSWORD_HINT)
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(TextForm):
     current_password = password_field("Current password", "Enter your current password.")
     password = password_field("New password", "Choose a new password.", NEW_PASSWORD_HINT)
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(TextForm):
     email = email_field("New email address")
     # The change of password form on the same page has a "password" of its own.
     password = password_field("Your password", id="email-password")
 
 
-class CodeForm(FlaskForm):
+class CodeForm(TextForm):
     code = StringField(
         "Code",
         [InputRequired("Enter the code."), Length(max=20)],
@@ -99,7 +109,7 @@ class TwoStepSetupForm(CodeForm):
     )
 
 
-class TwoStepChangeForm(FlaskForm):
+class TwoStepChangeForm(TextForm):
     action = RadioField(
         "What do you want to do?",
         choices=[
@@ -111,7 +121,7 @@ class TwoStepChangeForm(FlaskForm):
     password = password_field("Your password")
 
 
-class TwoStepResetForm(FlaskForm):
+class TwoStepResetForm(TextForm):
     """An admin turns off a member's two-step sign-in (a lost phone)."""
 
     email = email_field("Member's email address")
@@ -120,7 +130,7 @@ class TwoStepResetForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(TextForm):
     email = email_field("Member's email address")
     role = RadioField(
         "Role",

@@ -13,9 +13,9 @@ from coop.accounts import names
 from coop.accounts.models import Member, Role
 from coop.accounts.permissions import require_admin
 from coop.audit import services as audit
-from coop.celery_app import enqueue_after_commit
 from coop.errors import Conflict, Invalid, NotAllowed, NotFound
 from coop.extensions import db, utcnow
+from coop.mail.requests import queue_request
 from coop.mail.services import absolute_url, queue_email
 from coop.privacy.services import record_joining_consents
 from coop.security import (
@@ -129,19 +129,35 @@ def _after_commit(task_name: str, email: str) -> None:
         address = normalise_email(email)
     except Invalid:
         return
-    enqueue_after_commit(db.session, task_name, address)
+    queue_request(db.session, task_name, address)  # durable: an outbox row the sweep retries
 
 
-def verify_email(token: str) -> Member:
-    """Confirm the address. Every session of the account ends: whoever joined with this
-    address may not be its owner, and must not stay signed in to the confirmed account (the
-    caller signs the confirming browser in again when it was signed in to this account)."""
+def member_of_verification(token: str) -> Member:
+    """The account a confirmation link is for, if the link is good and still unused."""
     payload = read_token(VERIFY, token, current_app.config["VERIFY_TOKEN_HOURS"] * 3600)
     member = db.session.get(Member, payload.get("m"))
     if member is None or member.email != payload.get("e"):
         raise Invalid("This link is no longer valid. Sign in to ask for a new one.")
     if member.is_verified:
         raise Conflict("This link has already been used: your email address is confirmed.")
+    return member
+
+
+def verify_email(token: str, password: str | None, signed_in: Member | None = None) -> Member:
+    """Confirm the address, for whoever shows the account's password (or is signed in to
+    the account). Without that, the owner of an address that someone else joined with
+    could be led to confirm an account whose password the other person holds. Every
+    session of the account ends: whoever joined with this address may not be its owner,
+    and must not stay signed in to the confirmed account (the caller signs the confirming
+    browser in again when it was signed in to this account)."""
+    member = member_of_verification(token)
+    knows_it = signed_in is not None and getattr(signed_in, "id", None) == member.id
+    if not knows_it and not verify_password(member.password_hash, password or ""):
+        raise Invalid(
+            "That is not the password of this account. If you did not join, do not confirm: "
+            "choose your own password with “Forgotten your password?” instead.",
+            "password",
+        )
     member.email_verified_at = utcnow()
     member.end_all_sessions()
     return member

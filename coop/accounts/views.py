@@ -1,3 +1,5 @@
+import hashlib
+
 from flask import (
     Blueprint,
     current_app,
@@ -23,7 +25,14 @@ from coop.accounts.sessions import (
 )
 from coop.errors import DomainError
 from coop.extensions import db, limiter
-from coop.limits import member_key
+from coop.limits import (
+    attempts,
+    failed,
+    member_key,
+    remember_device,
+    succeeded,
+    unless_known_device,
+)
 from coop.web import CsrfForm, form_status, safe_next, show_error
 
 CHECK_EMAIL = "check_email"
@@ -42,14 +51,29 @@ def _account_key() -> str:
     raw = request.form.get("email", "")
     if not raw.strip():
         return "address:" + get_remote_address()
+    return _key_for(raw)
+
+
+def _key_for(email: str) -> str:
     try:
-        return "account:" + services.normalise_email(raw)
+        return "account:" + services.normalise_email(email)
     except DomainError:
-        return "account:" + raw.strip().lower()
+        return "account:" + email.strip().lower()
 
 
-def _failed(response) -> bool:
-    return response.status_code >= 400
+# Each guess is counted before the password or code is checked and given back when right, so
+# guesses sent at once cannot all slip under the cap; the per-account cap is shared by the
+# browsers that never signed in to the account, while one that did has its own (coop/limits.py).
+_guesses_at_account = attempts(
+    "LIMIT_SIGNIN_PER_ACCOUNT", unless_known_device(_account_key), refund_when=succeeded
+)
+_guesses_at_code = attempts(
+    "LIMIT_SIGNIN_PER_ACCOUNT", unless_known_device(pending_key), refund_when=succeeded
+)
+# The forms that ask a signed-in member for the password again share one count.
+_password_again = attempts(
+    "LIMIT_SIGNIN_PER_ACCOUNT", member_key, refund_when=succeeded, scope="password-again"
+)
 
 
 def _check_email_page(kind: str):
@@ -92,18 +116,36 @@ def check_email(kind: str):
     return render_template("accounts/check_email.html", kind=kind)
 
 
+def _confirmation_key() -> str:
+    token = (request.view_args or {}).get("token", "")
+    return "confirm:" + hashlib.sha256(token.encode()).hexdigest()
+
+
 @bp.route("/verify/<token>", methods=["GET", "POST"])
+@attempts("LIMIT_SIGNIN_PER_ACCOUNT", _confirmation_key, refund_when=succeeded)
 def verify_email(token: str):
-    form = CsrfForm()
-    if not form.validate_on_submit():
-        return render_template("accounts/confirm_link.html", form=form, action="verify")
+    """Confirming needs the account's password, unless this browser is signed in to the
+    account: the owner of an address someone else joined with cannot be led to confirm it."""
+    signed_in = current_user if current_user.is_authenticated else None
     try:
-        member = services.verify_email(token)
-        if current_user.is_authenticated and current_user.id == member.id:
+        needs_password = getattr(signed_in, "id", None) != services.member_of_verification(token).id
+    except DomainError:
+        needs_password = True  # the POST explains what is wrong with the link
+    form = forms.ConfirmAddressForm() if needs_password else CsrfForm()
+    if not form.validate_on_submit():
+        page = render_template("accounts/confirm_link.html", form=form, action="verify")
+        return page, form_status(form)
+    try:
+        password = form.password.data if needs_password else None
+        member = services.verify_email(token, password, signed_in)
+        if signed_in is not None and signed_in.id == member.id:
             start_session(member, remember=False)  # the one session kept: it knew the password
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
+        if error.field == "password":
+            show_error(form, error)
+            return render_template("accounts/confirm_link.html", form=form, action="verify"), 400
         return _link_problem(error)
     flash("Thank you, your email address is confirmed. You can now take part.", "success")
     return redirect(url_for("site.home" if current_user.is_authenticated else "accounts.sign_in"))
@@ -133,9 +175,7 @@ def resend_verification():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_limit("LIMIT_SIGNIN_PER_IP"), methods=["POST"])
-@limiter.limit(
-    _limit("LIMIT_SIGNIN_PER_ACCOUNT"), key_func=_account_key, methods=["POST"], deduct_when=_failed
-)
+@_guesses_at_account
 def sign_in():
     form = forms.SignInForm()
     if form.validate_on_submit():
@@ -152,21 +192,20 @@ def sign_in():
                 remember_pending_sign_in(member, form.remember.data, request.args.get("next"))
                 return redirect(url_for("accounts.sign_in_code"))
             flash(f"Welcome back, {member.display_name}.", "success")
-            return redirect(safe_next(request.args.get("next")))
+            return remember_device(redirect(safe_next(request.args.get("next"))), _account_key())
     return render_template("accounts/sign_in.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @limiter.limit(_limit("LIMIT_SIGNIN_PER_IP"), methods=["POST"])
-@limiter.limit(
-    _limit("LIMIT_SIGNIN_PER_ACCOUNT"), key_func=pending_key, methods=["POST"], deduct_when=_failed
-)
+@_guesses_at_code
 def sign_in_code():
     pending = pending_sign_in()
     if pending is None:
         flash("Please sign in again.", "info")
         return redirect(url_for("accounts.sign_in"))
     member, remember, next_page = pending
+    known_for = (_key_for(member.email), pending_key())  # start_session clears the pending key
     form = forms.CodeForm()
     if form.validate_on_submit():
         try:
@@ -178,12 +217,13 @@ def sign_in_code():
             show_error(form, error)
         else:
             flash(f"Welcome back, {member.display_name}.", "success")
-            return redirect(safe_next(next_page))
+            return remember_device(redirect(safe_next(next_page)), *known_for)
     return render_template("accounts/sign_in_code.html", form=form), form_status(form)
 
 
 @bp.route("/account/two-step", methods=["GET", "POST"])
 @login_required
+@_password_again
 def two_step():
     """Set up, turn off, or renew the recovery codes of two-step sign-in; each asks for the
     password again. One page, the form's `action` saying which."""
@@ -279,7 +319,8 @@ def reset_password(token: str):
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            member = services.reset_password(token, form.password.data)
+            account = _key_for(member.email)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -288,7 +329,9 @@ def reset_password(token: str):
             end_session()
             db.session.commit()
             flash("Your password is changed. Sign in with your new password.", "success")
-            return redirect(url_for("accounts.sign_in"))
+            # The emailed link proved the address: this browser is the owner's, and signs in
+            # past a lockout that strangers' guesses caused.
+            return remember_device(redirect(url_for("accounts.sign_in")), account)
     return render_template("accounts/reset.html", form=form), 400 if form.errors else 200
 
 
@@ -310,7 +353,7 @@ def _account_page(password_form, email_form):
 
 @bp.post("/account/password")
 @login_required
-@limiter.limit(_limit("LIMIT_SIGNIN_PER_ACCOUNT"), key_func=member_key, deduct_when=_failed)
+@_password_again
 def change_password():
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
@@ -329,7 +372,11 @@ def change_password():
 
 @bp.post("/account/email")
 @login_required
-@limiter.limit(_limit("LIMIT_SIGNIN_PER_ACCOUNT"), key_func=member_key, deduct_when=_failed)
+@_password_again
+# Each request sends an email to an address nobody has confirmed: limited per member asking
+# and per address receiving, counted before sending, given back when nothing was sent.
+@attempts("LIMIT_EMAIL_CHANGE_PER_MEMBER", member_key, refund_when=failed)
+@attempts("LIMIT_EMAIL_CHANGE_PER_ADDRESS", _account_key, refund_when=failed)
 def change_email():
     form = forms.ChangeEmailForm()
     if form.validate_on_submit():

@@ -1,8 +1,7 @@
 """Deleting one's own account: a page saying what goes and what stays, then goodbye."""
 
-from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from flask import Blueprint, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired
@@ -10,9 +9,10 @@ from wtforms.validators import InputRequired
 from coop.accounts.forms import password_field
 from coop.accounts.sessions import end_session
 from coop.errors import DomainError
-from coop.extensions import checkpoint_sqlite, db, limiter
-from coop.limits import member_key
+from coop.extensions import checkpoint_sqlite, db
+from coop.limits import attempts, member_key, succeeded
 from coop.privacy import deletion
+from coop.validation import TextForm
 from coop.web import show_error
 
 bp = Blueprint("account_deletion", __name__)
@@ -21,7 +21,7 @@ KEEP, DELETE = "keep", "delete"
 CHOICE_KEY = "account_deleted"
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(TextForm):
     contributions = RadioField(
         "Your ideas and comments",
         choices=[
@@ -33,19 +33,11 @@ class DeleteAccountForm(FlaskForm):
     password = password_field("Your password", "Enter your password to confirm it is you.")
 
 
-def _signin_limit() -> str:
-    # The form checks a password: as many tries as signing in allows.
-    return current_app.config["LIMIT_SIGNIN_PER_ACCOUNT"]
-
-
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
-@limiter.limit(
-    _signin_limit,
-    key_func=member_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code >= 400,
-)
+# The form checks a password: as many tries as signing in allows, each counted before it is
+# checked, one count with every other form that asks for the password again.
+@attempts("LIMIT_SIGNIN_PER_ACCOUNT", member_key, refund_when=succeeded, scope="password-again")
 def delete():
     member = current_user._get_current_object()
     form = DeleteAccountForm()

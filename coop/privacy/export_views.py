@@ -5,28 +5,25 @@ would keep it: the emailed link and the account page lead to a page that knows t
 latest copy, and its button POSTs the token, with the form's CSRF token, to download it.
 """
 
-from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField
 from wtforms.validators import InputRequired, Length
 
 from coop.errors import DomainError
-from coop.extensions import db, limiter, utcnow
-from coop.limits import member_key
+from coop.extensions import db, utcnow
+from coop.limits import attempts, failed, member_key, succeeded
 from coop.privacy import export
 from coop.privacy.models import ExportStatus
 from coop.security import MAX_PASSWORD_LENGTH
 from coop.uktime import to_uk
+from coop.validation import TextForm
 from coop.web import show_error
-
-# Asking again: the service also refuses while a copy is being prepared, and past 3 a day.
-LIMIT_REQUESTS = "5 per hour;10 per day"
 
 bp = Blueprint("data_export", __name__)
 
 
-class ExportRequestForm(FlaskForm):
+class ExportRequestForm(TextForm):
     password = PasswordField(
         "Your password",
         [InputRequired("Enter your password."), Length(max=MAX_PASSWORD_LENGTH)],
@@ -35,7 +32,7 @@ class ExportRequestForm(FlaskForm):
     )
 
 
-class DownloadForm(FlaskForm):
+class DownloadForm(TextForm):
     token = HiddenField(validators=[InputRequired(), Length(max=64)])
 
 
@@ -58,22 +55,13 @@ def _download_form(token: str) -> DownloadForm:
     return DownloadForm(formdata=None, token=token)
 
 
-def _failed(response) -> bool:
-    return response.status_code >= 400
-
-
-def _succeeded(response) -> bool:
-    return response.status_code < 400
-
-
 @bp.post("/account/export")
 @login_required
-@limiter.limit(
-    lambda: current_app.config["LIMIT_SIGNIN_PER_ACCOUNT"],
-    key_func=member_key,
-    deduct_when=_failed,  # guesses at the password
-)
-@limiter.limit(LIMIT_REQUESTS, key_func=member_key, deduct_when=_succeeded)
+# Guesses at the password: each counted before it is checked, one count with every other
+# form that asks for the password again (coop/limits.py).
+@attempts("LIMIT_SIGNIN_PER_ACCOUNT", member_key, refund_when=succeeded, scope="password-again")
+# Asking again: the service also refuses while a copy is being prepared, and past 3 a day.
+@attempts("LIMIT_EXPORT_REQUESTS", member_key, refund_when=failed)
 def request_export():
     form = ExportRequestForm()
     status = 400

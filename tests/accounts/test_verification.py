@@ -3,17 +3,49 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 
 from tests.accounts.test_join import join_data
-from tests.support import load_member, make_member, sign_in, submit
+from tests.support import PASSWORD, load_member, make_member, sign_in, submit
+
+WITH_PASSWORD = {"password": PASSWORD}
 
 
-def join_and_get_link(client, outbox) -> str:
-    submit(client, "/join", join_data())
+def join_and_get_link(client, outbox, **changes) -> str:
+    submit(client, "/join", join_data(**changes))
     return outbox.last_link("rosa@example.org")
 
 
 def test_following_the_link_and_confirming_verifies_the_member(app, client, outbox):
     link = join_and_get_link(client, outbox)
     assert "Confirm" in client.get(link).get_data(as_text=True)
+
+    response = submit(client, link, WITH_PASSWORD)
+
+    assert response.status_code == 302
+    assert load_member(app, "rosa@example.org").is_verified
+
+
+def test_confirming_needs_the_password_so_an_address_owner_cannot_confirm_a_stranger(
+    app, client, outbox
+):
+    """Someone joins with Rosa's address and a password of their own; Rosa gets the email
+    and follows the link. Without the stranger's password she cannot confirm their account
+    (which they could then sign in to): she is told to choose her own password instead."""
+    link = join_and_get_link(client, outbox, password="a stranger's own passphrase")
+    rosa = app.test_client()
+
+    for data in ({}, WITH_PASSWORD):
+        response = submit(rosa, link, data)
+        assert response.status_code == 400
+        html = response.get_data(as_text=True)
+        assert "Choose your own password" in html
+    assert "That is not the password of this account" in html
+    assert not load_member(app, "rosa@example.org").is_verified
+
+
+def test_a_browser_signed_in_to_the_account_confirms_without_the_password_again(
+    app, client, outbox
+):
+    link = join_and_get_link(client, outbox)
+    sign_in(client, "rosa@example.org")
 
     response = submit(client, link)
 
@@ -29,8 +61,8 @@ def test_opening_the_link_without_confirming_changes_nothing(app, client, outbox
 
 def test_a_used_link_says_so(app, client, outbox):
     link = join_and_get_link(client, outbox)
-    submit(client, link)
-    response = submit(client, link)
+    submit(client, link, WITH_PASSWORD)
+    response = submit(client, link, WITH_PASSWORD)
     assert response.status_code == 409
     assert "already been used" in response.get_data(as_text=True)
 
@@ -38,7 +70,7 @@ def test_a_used_link_says_so(app, client, outbox):
 def test_an_expired_link_is_refused(app, client, outbox):
     link = join_and_get_link(client, outbox)
     with time_machine.travel(datetime.now(UTC) + timedelta(hours=49)):
-        response = submit(client, link)
+        response = submit(client, link, WITH_PASSWORD)
     assert response.status_code == 400
     assert "expired" in response.get_data(as_text=True)
     assert not load_member(app, "rosa@example.org").is_verified
@@ -46,7 +78,7 @@ def test_an_expired_link_is_refused(app, client, outbox):
 
 def test_a_forged_link_is_refused(app, client, outbox):
     link = join_and_get_link(client, outbox)
-    response = submit(client, link[:-3] + "abc")
+    response = submit(client, link[:-3] + "abc", WITH_PASSWORD)
     assert response.status_code == 400
     assert "not valid" in response.get_data(as_text=True)
     assert not load_member(app, "rosa@example.org").is_verified
@@ -66,7 +98,7 @@ def test_resending_sends_a_new_link_that_works(app, client, outbox):
     make_member(app, email="late@example.org", verified=False)
     response = submit(client, "/resend-verification", {"email": "late@example.org"})
     assert response.headers["Location"] == "/check-your-email/resend"
-    submit(client, outbox.last_link("late@example.org"))
+    submit(client, outbox.last_link("late@example.org"), WITH_PASSWORD)
     assert load_member(app, "late@example.org").is_verified
 
 
@@ -88,6 +120,6 @@ def test_a_link_for_an_address_since_changed_is_refused(app, client, outbox):
         member = db.session.query(Member).one()
         member.email = "other@example.org"
         db.session.commit()
-    response = submit(client, link)
+    response = submit(client, link, WITH_PASSWORD)
     assert response.status_code == 400
     assert not load_member(app, "other@example.org").is_verified

@@ -58,6 +58,7 @@ def join_and_confirm(browser, page, live_server, outbox):
     expect(jo.get_by_role("heading", name="Check your email")).to_be_visible()
 
     jo.goto(live_server.url + outbox.last_link(NEWCOMER))
+    jo.get_by_label("Your password").fill(PASSWORD)
     jo.get_by_role("button", name="Confirm").click()
     expect(jo.get_by_text("your email address is confirmed")).to_be_visible()
     jo.get_by_label("Email address").fill(NEWCOMER)
