@@ -33,6 +33,7 @@ from coop.limits import (
     succeeded,
     unless_known_device,
 )
+from coop.privacy.services import consent_history
 from coop.web import CsrfForm, form_status, safe_next, show_error
 
 CHECK_EMAIL = "check_email"
@@ -348,6 +349,7 @@ def _account_page(password_form, email_form):
         email_form=email_form,
         confirm_form=CsrfForm(),
         sessions=signins.active(current_user),
+        consent_history=consent_history(current_user.id),
     )
 
 

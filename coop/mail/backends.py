@@ -4,10 +4,12 @@
 email opens and closes its own with `send_message`."""
 
 import logging
+import secrets
 import smtplib
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
 from typing import Protocol
@@ -44,8 +46,16 @@ class _FileMailer:
         self.folder = folder
 
     def send(self, message: Message, name: str) -> None:
-        path = self.folder / f"{name}.eml"
-        path.write_bytes(bytes(message))
+        """A file of its own for every email: the time first (files sort in the order they
+        were written), then the outbox row (SQLite reuses ids after rows are deleted, and a
+        digest sent again after a failure keeps its row) and a random part. Written whole
+        under another name, then renamed, so nobody reads half an email."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        path = self.folder / f"{stamp}-{name}-{secrets.token_hex(4)}.eml"
+        partial = path.with_suffix(".part")
+        with open(partial, "xb") as out:  # never over another file
+            out.write(bytes(message))
+        partial.rename(path)
         log.info("email %r written to %s", message["Subject"], path)
 
 

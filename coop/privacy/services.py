@@ -97,3 +97,27 @@ def forget_opinions(member_id: int) -> None:
         )
     db.session.execute(delete(Reaction).where(Reaction.member_id == member_id))
     remove_ballots(member_id)
+
+
+CONSENT_LABELS = {
+    ConsentKind.PRIVACY_NOTICE: ("Read the privacy notice", "Read the privacy notice"),
+    ConsentKind.POLITICAL_OPINIONS: (
+        "Agreed that we keep the views you express",
+        "Withdrew consent to keeping the views you express",
+    ),
+    ConsentKind.EMAIL_UPDATES: ("Asked for news by email", "Stopped news by email"),
+    ConsentKind.DIGEST_EMAILS: ("Asked for digest emails", "Stopped digest emails"),
+}
+HISTORY_SHOWN = 50
+
+
+def consent_history(member_id: int) -> list[tuple[ConsentRecord, str]]:
+    """What the member agreed to or withdrew, newest first, each with its words; the whole
+    history is in their data export."""
+    rows = db.session.scalars(
+        select(ConsentRecord)
+        .where(ConsentRecord.member_id == member_id)
+        .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())
+        .limit(HISTORY_SHOWN)
+    )
+    return [(row, CONSENT_LABELS[ConsentKind(row.kind)][0 if row.granted else 1]) for row in rows]

@@ -158,3 +158,25 @@ def test_a_broker_outage_fails_no_request_and_the_sweep_sends_later(
         assert sweep_outbox.delay().get() == 1
     [message] = smtp_server.wait_for(1)
     assert message["Subject"] == "Confirm your email address"
+
+
+def test_file_emails_never_overwrite_each_other(app, outbox):
+    """SQLite reuses an outbox id once its row is deleted, and a digest sent again keeps its
+    row: each email still gets a file of its own, in the order written."""
+    from email.message import EmailMessage
+
+    from coop.mail.backends import send_message
+
+    with app.app_context():
+        for subject in ("First", "Second", "Third"):
+            message = EmailMessage()
+            message["Subject"] = subject
+            message.set_content(subject)
+            send_message(message, outbox_id=7)  # the same id each time
+    files = sorted(app.config["MAIL_OUTBOX_DIR"].glob("*.eml"))
+    assert [f.read_bytes().split(b"Subject: ")[1][:5] for f in files] == [
+        b"First",
+        b"Secon",
+        b"Third",
+    ]
+    assert not list(app.config["MAIL_OUTBOX_DIR"].glob("*.part"))

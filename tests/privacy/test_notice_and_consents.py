@@ -133,3 +133,21 @@ def test_changing_consents_needs_the_csrf_token(app):
     assert client.post("/account/consents", data={}).status_code == 400
     with app.app_context():
         assert find_by_email("rosa@example.org").political_opinions_consent is True
+
+
+def test_the_account_page_shows_what_the_member_agreed_to_and_when(app):
+    """Beside the consents, without downloading an archive: each change, its time and the
+    notice version it was made under."""
+    make_member(app, email="rosa@example.org")
+    client = app.test_client()
+    sign_in(client, "rosa@example.org")
+    submit(client, "/account", {"form": "consents"}, action="/account/consents")  # withdraws
+
+    html = client.get("/account").get_data(as_text=True)
+
+    history = html.split("What you agreed to, and when", 1)[1].split("</details>", 1)[0]
+    assert history.index("Withdrew consent to keeping the views you express") < history.index(
+        "Agreed that we keep the views you express"
+    )  # newest first
+    assert f"version {app.config['PRIVACY_NOTICE_VERSION']}" in history
+    assert "Read the privacy notice" in history
