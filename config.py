@@ -108,6 +108,10 @@ class Config:
     # its Retry-After from coop/errors.py.
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_KEY_PREFIX = "coop-limits"
+    # Said outright: Flask-Limiter's one `limiter` takes an app's missing setting from the
+    # last app it was set up for, so an app built with limits off would switch them off for
+    # every app built after it in the same process (tests build many).
+    RATELIMIT_ENABLED = True
     # Redis down: the limits are kept in each process's memory (coop/limits.py), and Redis is
     # tried again every retry_seconds; a Redis that hangs is given up on after the timeouts.
     RATELIMIT_STORAGE_OPTIONS = {

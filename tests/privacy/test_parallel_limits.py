@@ -108,5 +108,8 @@ def test_copies_asked_for_at_once_are_limited_by_what_was_done(app_factory, redi
 
     statuses = post_at_once([copy_of(app, client) for _ in range(6)], EXPORT, forms)
 
-    assert statuses.count(302) <= 2 and 429 in statuses
+    # Refused by the limit (429) or because a copy is already being made (409, which gives
+    # its count back): whichever comes first under load, never more than 2 copies.
+    assert 1 <= statuses.count(302) <= 2
+    assert set(statuses) - {302} <= {409, 429}
     assert rows(app, DataExport) == statuses.count(302)
