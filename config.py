@@ -146,6 +146,8 @@ class Config:
     LIMIT_REACTIONS = env("LIMIT_REACTIONS", "30 per minute")
     LIMIT_UNSUBSCRIBE = env("LIMIT_UNSUBSCRIBE", "30 per minute")
     LIMIT_API = env("LIMIT_API", "120 per minute")  # per address, the whole public API
+    # A large vote's record runs to tens of megabytes: downloads per address.
+    LIMIT_BALLOT_RECORDS = env("LIMIT_BALLOT_RECORDS", "10 per minute;100 per day")
 
     TOTP_REPLAY_PROTECTION = True
     # Moderation: newcomers' first contributions wait for review; reported items are held.

@@ -1,9 +1,10 @@
 """Feeds and downloads for anyone: the same public bytes whoever asks, so they carry an ETag
 (a repeat request gets 304) and, for readers without cookies, a public cache lifetime."""
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 from flask_login import current_user
 
+from coop.extensions import limiter
 from coop.feeds import documents, services
 from coop.feeds.atom import Feed, render
 from coop.proposals import services as proposal_services
@@ -59,6 +60,7 @@ def ballots(proposal_id: int):
 
 
 @bp.get("/proposals/<int:proposal_id>/ballots.json")
+@limiter.limit(lambda: current_app.config["LIMIT_BALLOT_RECORDS"])
 def ballots_record(proposal_id: int):
     """A vote's full record, for `python -m coop.ballots.verify` (streamed: a large vote's
     runs to tens of megabytes)."""

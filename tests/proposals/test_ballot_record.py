@@ -132,3 +132,14 @@ def test_a_proposal_cannot_take_the_ballots_address_as_its_slug(app):
     response = client.get(f"/proposals/{proposal_id}")
 
     assert response.headers["Location"].endswith(f"/proposals/{proposal_id}/proposal-ballots")
+
+
+def test_record_downloads_are_limited_per_address(app_factory):
+    """A large vote's record is tens of megabytes: nobody can have it built a thousand
+    times a minute."""
+    app = app_factory(LIMIT_BALLOT_RECORDS="3 per minute")
+    make_people(app)
+    proposal_id = make_proposal(app, ORGANISER)
+    client = app.test_client()
+    statuses = [client.get(f"/proposals/{proposal_id}/ballots.json").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
