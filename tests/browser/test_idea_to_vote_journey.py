@@ -199,7 +199,12 @@ def test_a_newcomers_idea_is_reviewed_discussed_put_to_a_vote_and_carried(
 
     # Voting closes: the result is published, and the idea is marked carried.
     with app.app_context():
-        db.session.execute(update(Proposal).values(closes_at=utcnow() - timedelta(seconds=1)))
+        db.session.execute(
+            update(Proposal).values(
+                opens_at=utcnow() - timedelta(hours=1),  # published maybe less than 1 s ago
+                closes_at=utcnow() - timedelta(seconds=1),
+            )
+        )
         db.session.commit()
     page.goto(proposal_url)
     expect(page.get_by_role("heading", name="Result: carried")).to_be_visible()
