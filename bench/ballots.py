@@ -25,7 +25,7 @@ from coop.ballots.models import Ballot, BallotBox
 from coop.ballots.queries import record_chunks
 from coop.ballots.record import box_context, recount
 from coop.ballots.services import open_box
-from coop.ballots.verify import _check_all, _passed
+from coop.ballots.verify import check_proofs, proofs_checked_apart
 from coop.extensions import db, utcnow
 from coop.proposals.models import CHOICES, WEIGHTS, Proposal
 from coop.proposals.services import close_proposal
@@ -114,8 +114,8 @@ def main() -> None:
         record = json.loads(text)
         publishing = time.perf_counter() - started
         started = time.perf_counter()
-        failed = _check_all(record, args.jobs)
-        check = recount(record, verify_ballot=_passed)
+        failed = check_proofs(record, args.jobs)
+        check = recount(record, verify_ballot=proofs_checked_apart)
         recounting = time.perf_counter() - started
         assert not failed and check.ok, (failed, check.problems)
         db.session.rollback()

@@ -1,5 +1,5 @@
 """Ballot boxes: cast, change, remove, close and count encrypted ballots. Callers commit;
-keys are destroyed only after the commit that made them useless (destroy_key_after_commit).
+keys are destroyed only after the commit that made them useless (destroy_spent_keys).
 
 The order that makes a ballot acknowledged to a member always counted: casting locks the
 box row and checks that it is still open; closing sets closed_at on the same row, so it
@@ -7,7 +7,6 @@ waits for every cast in flight, and reads the ballots after that, in a new state
 cast that comes after the close finds the box closed and writes nothing.
 """
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +18,6 @@ from coop.ballots.models import Ballot, BallotBox, BoxVoter, KeyHolder
 from coop.ballots.record import Entry, box_context, counted, removal_tracker
 from coop.extensions import db, insert_or_skip, utcnow
 
-log = logging.getLogger(__name__)
 # A key file with no box after this long belongs to a transaction that rolled back.
 ORPHAN_AFTER = timedelta(hours=1)
 
@@ -185,13 +183,6 @@ def _append(
         )
     )
     return seq
-
-
-def has_voted(box_id: int, member_id: int) -> bool:
-    query = select(BoxVoter.ballot_id).where(
-        BoxVoter.box_id == box_id, BoxVoter.member_id == member_id
-    )
-    return db.session.execute(query).first() is not None
 
 
 def my_tracker(box_id: int, member_id: int) -> bytes | None:

@@ -16,7 +16,7 @@ from coop.ballots import crypto
 from coop.ballots.record import box_context, counted, entry_from_json, parse_tracker, recount
 
 
-def _check_all(record: dict, jobs: int) -> set[int]:
+def check_proofs(record: dict, jobs: int) -> set[int]:
     """The positions of ballots whose proof fails, checked on `jobs` processes."""
     public = bytes.fromhex(record["public_key"])
     weights = tuple(record["weights"])
@@ -38,7 +38,7 @@ def _check_one(item: tuple) -> tuple[bool, int]:
     return crypto.verify_ballot(public, weights, ciphertext, proof, context), seq
 
 
-def _passed(*_args) -> bool:
+def proofs_checked_apart(*_args) -> bool:
     return True
 
 
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         record = json.load(source)
     failed: set[int] = set()
     if record.get("closed") and args.jobs > 1:
-        failed = _check_all(record, args.jobs)
+        failed = check_proofs(record, args.jobs)
     result = recount(
         record, verify_ballot=(lambda *_: True) if args.jobs > 1 else crypto.verify_ballot
     )

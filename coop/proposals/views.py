@@ -74,10 +74,16 @@ def show(proposal_id: int, slug: str | None = None):
     return _proposal_page(proposal, members_form(CommentForm), members_form(VoteForm))
 
 
-def _proposal_page(proposal: Proposal, comment_form, vote_form, status: int = 200):
+def _closed_if_due(proposal: Proposal):
+    """Never show a vote as open after its time: count it first. The moment it was read."""
     now = utcnow()
     if proposal.closed_at is None and proposal.withdrawn_at is None and now >= proposal.closes_at:
-        services.close_proposal(proposal.id, now)  # never show a vote as open after its time
+        services.close_proposal(proposal.id, now)
+    return now
+
+
+def _proposal_page(proposal: Proposal, comment_form, vote_form, status: int = 200):
+    now = _closed_if_due(proposal)
     page = render_template(
         "proposals/show.html",
         proposal=proposal,
@@ -138,9 +144,7 @@ def comment(proposal_id: int):
 def ballots(proposal_id: int):
     """The public list of a vote's ballots, as a hash chain; after closing, how to recount."""
     proposal = services.visible_proposal(current_user, proposal_id, with_idea=False)
-    now = utcnow()
-    if proposal.closed_at is None and proposal.withdrawn_at is None and now >= proposal.closes_at:
-        services.close_proposal(proposal.id, now)
+    now = _closed_if_due(proposal)
     box_id = proposal.ballot_box_id
     page = request.args.get("page", 1, type=int)
     if not 1 <= page <= 10**7:
