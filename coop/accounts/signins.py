@@ -80,16 +80,23 @@ def open_session(member: Member, user_agent: str | None, remembered: bool) -> Me
 
 def touch(key: str) -> None:
     """Note that the sign-in is in use (and push back its idle end), on a connection of its
-    own, committed at once: a page that only reads has no commit of its own to carry it."""
+    own, committed at once: a page that only reads has no commit of its own to carry it.
+
+    At most once a SEEN_EVERY, whoever asks: the browser's cookie spares most requests the
+    statement, and the row's own time spares the write to every copy of a cookie that does
+    not keep the browser's answer (several tabs, a script). A write that lands is not waited
+    for on disk (PostgreSQL's synchronous_commit off for this transaction): a crash loses at
+    most a last-seen time, never a sign-in."""
     now = utcnow()
     idle_end = now + current_app.config["IDLE_TIMEOUT"] + IDLE_SLACK
     with db.engine.begin() as connection:
-        connection.execute(
+        moved = connection.execute(
             update(MemberSession)
             .where(
                 MemberSession.key == key,
                 MemberSession.revoked_at.is_(None),
                 MemberSession.expires_at > now,
+                MemberSession.last_seen_at <= now - SEEN_EVERY,
             )
             .values(
                 last_seen_at=now,
@@ -98,6 +105,8 @@ def touch(key: str) -> None:
                 ),
             )
         )
+        if moved.rowcount and connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 def end_now(key: str) -> None:

@@ -10,8 +10,19 @@ cast that comes after the close finds the box closed and writes nothing.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import ColumnElement, delete, insert, literal, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Integer,
+    bindparam,
+    delete,
+    insert,
+    select,
+    true,
+    update,
+)
 
 from coop.ballots import crypto, keys
 from coop.ballots.models import Ballot, BallotBox, BoxVoter, KeyHolder
@@ -70,20 +81,39 @@ def seal(box_id: int, public: bytes, weights: Sequence[int], index: int) -> Seal
 
 
 def lock_open(
-    box_id: int, member_id: int, still_open: ColumnElement[bool] | None = None
+    box_id: int,
+    member_id: int,
+    still_open: ColumnElement[bool] | None = None,
+    params: dict | None = None,
 ) -> Locked | None:
     """Lock an open box's row (PostgreSQL; SQLite's transactions take the write lock at
     BEGIN) and read the member's current entry, in one statement; None if the box is closed
     or `still_open` (the caller's rule, such as a voting window, on columns that do not
-    change while the box is open) is false.
+    change while the box is open; built once, with bind parameters given in `params`) is
+    false.
 
     The locked row is read as it is once the lock is ours, but the subqueries see the
     database as it was when the statement began: if another entry was committed while we
     waited (the length we saw differs from the locked one), the member's entry is read again.
     Every entry moves the length, so an equal length means nothing changed."""
+    row = db.session.execute(
+        _lock_statement(still_open), {"box_id": box_id, "member_id": member_id, **(params or {})}
+    ).first()
+    if row is None:
+        return None
+    public, entries, head, seen_entries, seq, tracker = row
+    if seen_entries != entries:  # an entry was committed while we waited for the lock
+        fresh = db.session.execute(_current_entry(box_id, member_id)).first()
+        seq, tracker = (fresh.seq, fresh.tracker) if fresh else (None, None)
+    return Locked(box_id, public, entries, head, (seq, tracker) if seq is not None else None)
+
+
+@cache  # by the caller's clause, itself built once: a vote is the busiest write there is
+def _lock_statement(still_open: ColumnElement[bool] | None):
+    box_id, member_id = bindparam("box_id", type_=Integer), bindparam("member_id", type_=Integer)
     seen = select(BallotBox.entries).where(BallotBox.id == box_id).scalar_subquery()
     current = _current_entry(box_id, member_id).subquery()
-    row = db.session.execute(
+    return (
         select(
             BallotBox.public_key,
             BallotBox.entries,
@@ -98,17 +128,10 @@ def lock_open(
             true() if still_open is None else still_open,
         )
         .with_for_update(of=BallotBox)
-    ).first()
-    if row is None:
-        return None
-    public, entries, head, seen_entries, seq, tracker = row
-    if seen_entries != entries:  # an entry was committed while we waited for the lock
-        fresh = db.session.execute(_current_entry(box_id, member_id)).first()
-        seq, tracker = (fresh.seq, fresh.tracker) if fresh else (None, None)
-    return Locked(box_id, public, entries, head, (seq, tracker) if seq is not None else None)
+    )
 
 
-def _current_entry(box_id: int, member_id: int):
+def _current_entry(box_id, member_id):
     return (
         select(Ballot.seq, Ballot.tracker)
         .join(BoxVoter, BoxVoter.ballot_id == Ballot.id)
@@ -156,33 +179,59 @@ def _append(
         "box_id": box.box_id, "seq": seq, "tracker": tracker, "chain": chain,
         "replaces": replaces, "ciphertext": ciphertext, "proof": proof, "accepted_at": utcnow(),
     }  # fmt: skip
-    ballot = insert(Ballot).values(values).returning(Ballot.id)
-    moved = update(BallotBox).where(BallotBox.id == box.box_id).values(entries=seq, head=chain)
+    statements = _append_statements(db.session.get_bind().dialect.name)
     if ciphertext is None:
-        db.session.execute(ballot)
-        db.session.execute(moved)
-        return seq
-    voter = insert_or_skip(BoxVoter.__table__)
-    if db.session.get_bind().dialect.name == "postgresql":
-        new = ballot.cte("new_ballot")
-        moved = moved.returning(BallotBox.id).cte("moved")
-        voter = voter.from_select(
-            ["box_id", "member_id", "ballot_id"],
-            select(literal(box.box_id), literal(member_id), new.c.id)
-            .select_from(new)
-            .join(moved, true()),
-        )
+        db.session.execute(statements.entry, values)
+        db.session.execute(statements.moved, values)
+    elif statements.ballot is not None:
+        db.session.execute(statements.ballot, {**values, "member_id": member_id})
     else:
-        ballot_id = db.session.scalar(ballot)
-        db.session.execute(moved)
-        voter = voter.values(box_id=box.box_id, member_id=member_id, ballot_id=ballot_id)
-    db.session.execute(
-        voter.on_conflict_do_update(
-            index_elements=[BoxVoter.box_id, BoxVoter.member_id],
-            set_={"ballot_id": voter.excluded.ballot_id},
+        ballot_id = db.session.scalar(statements.entry, values)
+        db.session.execute(statements.moved, values)
+        db.session.execute(
+            statements.voter, {"box_id": box.box_id, "member_id": member_id, "ballot_id": ballot_id}
         )
-    )
     return seq
+
+
+@dataclass(frozen=True)
+class _Appends:
+    entry: Executable  # the entry alone, its id returned
+    moved: Executable  # the box's new length and head
+    voter: Executable  # the member's current ballot
+    ballot: Executable | None  # all three in one statement (PostgreSQL)
+
+
+@cache  # built once per database kind, with bind parameters
+def _append_statements(dialect_name: str) -> _Appends:
+    columns = [column.key for column in Ballot.__table__.columns if column.key != "id"]
+    entry = insert(Ballot).values({name: bindparam(name) for name in columns}).returning(Ballot.id)
+    moved = (
+        update(BallotBox)
+        .where(BallotBox.id == bindparam("box_id"))
+        .values(entries=bindparam("seq"), head=bindparam("chain"))
+    )
+    voter = insert_or_skip(BoxVoter.__table__, dialect_name)
+    upsert = {
+        "index_elements": [BoxVoter.box_id, BoxVoter.member_id],
+        "set_": {"ballot_id": voter.excluded.ballot_id},
+    }
+    ballot = None
+    if dialect_name == "postgresql":
+        new = entry.cte("new_ballot")
+        box_moved = moved.returning(BallotBox.id).cte("moved")
+        ballot = voter.from_select(
+            ["box_id", "member_id", "ballot_id"],
+            select(bindparam("box_id"), bindparam("member_id"), new.c.id)
+            .select_from(new)
+            .join(box_moved, true()),
+        ).on_conflict_do_update(**upsert)
+    voter = voter.values(
+        box_id=bindparam("box_id"),
+        member_id=bindparam("member_id"),
+        ballot_id=bindparam("ballot_id"),
+    ).on_conflict_do_update(**upsert)
+    return _Appends(entry, moved, voter, ballot)
 
 
 def my_tracker(box_id: int, member_id: int) -> bytes | None:

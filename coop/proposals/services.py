@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import Integer, bindparam, exists, func, select, update
 from sqlalchemy.orm import lazyload
 
 from coop.accounts.models import Member
@@ -176,7 +176,9 @@ def cast_vote(actor: Member, proposal_id: int, choice: str, now: datetime | None
         if box is None:
             break
         sealed = ballots.seal(box.box_id, box.public, WEIGHTS, index)
-        locked = ballots.lock_open(box.box_id, actor.id, _still_open(proposal_id, now))
+        locked = ballots.lock_open(
+            box.box_id, actor.id, _STILL_OPEN, {"proposal_id": proposal_id, "now": now}
+        )
         if locked is not None and locked.public == box.public:
             ballots.put(locked, actor.id, sealed)
             return Cast(box.slug, sealed.tracker)
@@ -216,17 +218,17 @@ def _box_of(proposal_id: int, fresh: bool) -> _Box | None:
     return _boxes[proposal_id]
 
 
-def _still_open(proposal_id: int, now: datetime):
-    """The proposal takes ballots at `now`: checked under the box's lock (withdrawing and
-    closing also close the box, which the lock sees)."""
-    return exists().where(
-        Proposal.id == proposal_id,
-        Proposal.ballot_box_id == BallotBox.id,
-        Proposal.withdrawn_at.is_(None),
-        Proposal.closed_at.is_(None),
-        Proposal.opens_at <= now,
-        Proposal.closes_at > now,
-    )
+# The proposal takes ballots at `now`: checked under the box's lock (withdrawing and closing
+# also close the box, which the lock sees). Built once, as the lock's statement is.
+_NOW = bindparam("now", type_=Proposal.opens_at.type)
+_STILL_OPEN = exists().where(
+    Proposal.id == bindparam("proposal_id", type_=Integer),
+    Proposal.ballot_box_id == BallotBox.id,
+    Proposal.withdrawn_at.is_(None),
+    Proposal.closed_at.is_(None),
+    Proposal.opens_at <= _NOW,
+    Proposal.closes_at > _NOW,
+)
 
 
 def remove_ballots(member_id: int) -> int:

@@ -137,6 +137,27 @@ def test_last_seen_is_written_at_most_once_a_minute_and_no_address_is_kept(app):
     assert "127.0.0.1" not in repr(vars(seen))
 
 
+def test_copies_of_a_cookie_that_keep_no_answer_write_last_seen_once_a_minute(app):
+    """Tabs or a script replaying one cookie: the row's own time decides, not the cookie's."""
+    make_member(app)
+    client = browser(app)
+    sign_in(client)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    copies = [browser(app) for _ in range(2)]
+    for copy in copies:
+        copy.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+    start = datetime.now(UTC) + timedelta(minutes=5)
+    with time_machine.travel(start, tick=False):
+        assert is_signed_in(copies[0])
+    first = sessions_of(app)[0].last_seen_at
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        assert is_signed_in(copies[1])  # its cookie still says "not seen for 5 minutes"
+    assert sessions_of(app)[0].last_seen_at == first
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        assert is_signed_in(copies[0])
+    assert sessions_of(app)[0].last_seen_at > first + timedelta(seconds=60)
+
+
 def test_signing_in_again_ends_the_sign_in_it_replaces(app):
     make_member(app)
     client = browser(app)
