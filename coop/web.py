@@ -1,6 +1,9 @@
 """Small helpers shared by the views of every feature."""
 
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, request, url_for
@@ -8,6 +11,53 @@ from flask_wtf import FlaskForm
 from werkzeug.routing import MapAdapter
 
 from coop.errors import DomainError
+from coop.extensions import db
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """What `save` did: true when the work is committed, with what the service returned."""
+
+    ok: bool
+    value: T | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def save(form: FlaskForm | None, service: Callable[..., T], *args, **kwargs) -> Saved[T]:
+    """The one unit of work of a view that changes something: run the service, commit.
+
+    On a domain error, roll back, then: an error about one of the form's fields goes beside
+    it, an error about the input as a whole (400) at the top of the form, and the page is
+    sent back with the error's status (`form_status`); any other error (403, 404, 409 with
+    no field, or any error of a view with no form) answers the error page with its status
+    (coop/errors.py). Anything else (a database error) rolls back and propagates. Work that
+    waits for the commit (emails, tasks, cache generations) is sent by the commit itself
+    (coop/celery_app.py, coop/cache.py)."""
+    try:
+        value = service(*args, **kwargs)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if form is None or not _beside_form(form, error):
+            raise
+        return Saved(False)
+    except BaseException:
+        db.session.rollback()
+        raise
+    return Saved(True, value)
+
+
+def _beside_form(form: FlaskForm, error: DomainError) -> bool:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None and error.status != 400:
+        return False
+    show_error(form, error)
+    form.error_status = error.status
+    return True
 
 
 def show_error(form: FlaskForm, error: DomainError) -> None:
@@ -20,7 +70,11 @@ def show_error(form: FlaskForm, error: DomainError) -> None:
 
 
 def form_status(form: FlaskForm) -> int:
-    return 400 if form.errors else 200
+    """The status of a form page: 200, 400 when it has errors, or the status of the error
+    that `save` put on it."""
+    if not form.errors:
+        return 200
+    return getattr(form, "error_status", 400)
 
 
 MAX_NEXT_LENGTH = 2000

@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 from slugify import slugify
 from sqlalchemy import Integer, Select, bindparam, exists, func, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -181,7 +182,12 @@ def react(actor: Member, idea_id: int, reaction: str) -> Reacted:
             idea = visible_idea(actor, idea_id, with_relations=False)
             if idea.stage not in REACTABLE_STAGES or not idea.is_published:
                 raise Conflict("This idea is closed to support and opposition.")
-            new, slug = _change_reaction(actor.id, idea_id, new), idea.slug
+            try:
+                new, slug = _change_reaction(actor.id, idea_id, new), idea.slug
+            except IntegrityError as error:  # the same member reacting twice at once
+                raise Conflict(
+                    "Your reaction changed at the same moment elsewhere. Try again."
+                ) from error
     loaded = db.session.identity_map.get(identity_key(Idea, idea_id))
     if loaded is not None:
         db.session.expire(loaded, COUNTERS)

@@ -1,12 +1,9 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.permissions import require_contributor
 from coop.comments.forms import CommentForm
 from coop.comments.views import comment_url, discussion_context, submit_comment
-from coop.errors import Conflict, DomainError
-from coop.extensions import db
 from coop.fragments import fragment_key, kept_fragment
 from coop.ideas import queries, services
 from coop.ideas.forms import IdeaForm
@@ -15,7 +12,7 @@ from coop.limits import per_member
 from coop.moderation.rules import can_see
 from coop.proposals.services import proposal_for_idea
 from coop.read_only import read_only
-from coop.web import CsrfForm, form_status, members_form, page_number, show_error
+from coop.web import CsrfForm, form_status, members_form, page_number, save
 
 bp = Blueprint("ideas", __name__)
 
@@ -52,24 +49,21 @@ def new():
     form = IdeaForm()
     form.set_topics(services.active_topics())
     if form.validate_on_submit():
-        try:
-            idea = services.submit_idea(
-                current_user, form.title.data, form.body.data, form.topic_id.data
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        saved = save(form, services.submit_idea, current_user, *_idea_fields(form))
+        if saved:
             flash(
                 "Thank you: your idea is published."
-                if idea.is_published
-                else "Thank you. As a newcomer, your first ideas and comments are checked by a "
-                "moderator before they appear; we will tell you when it is done.",
+                if saved.value.is_published
+                else "Thank you. As a newcomer, your first ideas and comments are checked by "
+                "a moderator before they appear; we will tell you when it is done.",
                 "success",
             )
-            return redirect(idea_url(idea))
+            return redirect(idea_url(saved.value))
     return render_template("ideas/form.html", form=form, idea=None), form_status(form)
+
+
+def _idea_fields(form: IdeaForm) -> tuple:
+    return form.title.data, form.body.data, form.topic_id.data
 
 
 @bp.get("/ideas/<int:idea_id>")
@@ -104,26 +98,18 @@ def edit(idea_id: int):
     services.check_can_edit(current_user, idea)
     form = IdeaForm(obj=idea)
     form.set_topics(services.active_topics())
-    if form.validate_on_submit():
-        try:
-            services.edit_idea(
-                current_user, idea.id, form.title.data, form.body.data, form.topic_id.data
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            flash("Your changes are saved.", "success")
-            return redirect(idea_url(idea))
+    if form.validate_on_submit() and save(
+        form, services.edit_idea, current_user, idea.id, *_idea_fields(form)
+    ):
+        flash("Your changes are saved.", "success")
+        return redirect(idea_url(idea))
     return render_template("ideas/form.html", form=form, idea=idea), form_status(form)
 
 
 @bp.post("/ideas/<int:idea_id>/withdraw")
 @login_required
 def withdraw(idea_id: int):
-    idea = services.withdraw_idea(current_user, idea_id)
-    db.session.commit()
+    idea = save(None, services.withdraw_idea, current_user, idea_id).value
     flash("Your idea is withdrawn. It stays readable, marked as withdrawn.", "info")
     return redirect(idea_url(idea))
 
@@ -132,12 +118,8 @@ def withdraw(idea_id: int):
 @login_required
 @per_member("LIMIT_REACTIONS", every_attempt=True)
 def react(idea_id: int):
-    try:
-        reacted = services.react(current_user, idea_id, request.form.get("reaction", ""))
-        db.session.commit()
-    except IntegrityError as error:  # the same member reacting twice at the same moment
-        db.session.rollback()
-        raise Conflict("Your reaction changed at the same moment elsewhere. Try again.") from error
+    reaction = request.form.get("reaction", "")
+    reacted = save(None, services.react, current_user, idea_id, reaction).value
     messages = {1: "You support this idea.", -1: "You oppose this idea.", 0: "Reaction removed."}
     flash(messages[reacted.value], "success")
     back = url_for("ideas.show", idea_id=idea_id, slug=reacted.slug, _anchor="reactions")
