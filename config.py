@@ -23,10 +23,6 @@ def env_int(name: str, default: int) -> int:
     return int(env(name, str(default)))
 
 
-def env_bool(name: str, default: bool) -> bool:
-    return env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
-
-
 def database_url(url: str) -> str:
     """Point plain PostgreSQL URLs at the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
@@ -180,6 +176,8 @@ class Config:
     # The kept pages' share of Redis, which also holds the limits and the task queue.
     PAGE_CACHE_MAX_BYTES = env_int("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024)
     COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)
+    # How often beat recomputes the common-ground scores (must be positive).
+    COMMON_GROUND_EVERY_MINUTES = float(env("COMMON_GROUND_EVERY_MINUTES", "15"))
 
     CELERY = (
         celery_settings(
@@ -189,7 +187,6 @@ class Config:
         if REDIS_URL
         else filesystem_broker(INSTANCE_DIR / "celery-broker")
     )
-    CELERY_TASK_ALWAYS_EAGER = False
 
 
 class DevelopmentConfig(Config):

@@ -11,6 +11,8 @@ from config import CONFIGS, INSECURE_SECRET
 
 
 def create_app(config_name: str | None = None, overrides: Mapping | None = None) -> Flask:
+    from coop.cli import register_commands
+
     app = Flask(__name__)
     name = config_name or os.environ.get("COOP_CONFIG", "development")
     app.config.from_object(CONFIGS[name])
@@ -25,7 +27,7 @@ def create_app(config_name: str | None = None, overrides: Mapping | None = None)
     register_extensions(app)
     register_blueprints(app)
     register_hooks(app)
-    register_commands(app)
+    register_commands(app)  # `flask coop ...`: each feature's cli.py adds its commands
     return app
 
 
@@ -118,6 +120,7 @@ def register_hooks(app: Flask) -> None:
     from coop.ballots.record import format_tracker
     from coop.errors import register_error_handlers
     from coop.fragments import register_fragments
+    from coop.moderation.states import REASONS
     from coop.pagecache import register_page_cache
     from coop.read_only import register_read_only
     from coop.security import redact_tokens_in_access_log, register_security_headers
@@ -132,15 +135,9 @@ def register_hooks(app: Flask) -> None:
     register_fragments(app)
     app.context_processor(template_globals)
     app.add_template_global(url_pattern)
+    app.add_template_global(REASONS, "reasons")  # moderation's reasons, named on many pages
     app.add_template_filter(uk_datetime)
     app.add_template_filter(uk_date)
     app.add_template_filter(iso)
     app.add_template_filter(format_tracker, "tracker")
     import coop.models  # noqa: F401 - every table known to SQLAlchemy and Alembic
-
-
-def register_commands(app: Flask) -> None:
-    from coop.accounts.cli import coop_cli
-    from coop.digests import cli  # noqa: F401 - adds its command to the coop group
-
-    app.cli.add_command(coop_cli)

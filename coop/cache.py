@@ -32,16 +32,15 @@ memory the limits and the queue need.
 import logging
 import pickle
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 from flask_caching import Cache
 from flask_caching.backends import FileSystemCache
-from sqlalchemy import event, func, inspect, select, union_all
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert, UpdateBase
 
@@ -102,10 +101,10 @@ def _forget(key: str) -> None:
 
 
 def store(key: str, generation: int, value: Any) -> None:
-    """Keep `value`, rendered at `generation`, until it expires or the next vote opens
-    or closes."""
+    """Keep `value`, rendered at `generation`, until it expires or a page changes by the
+    clock (a vote opens or closes)."""
     seconds = current_app.config["PAGE_CACHE_SECONDS"]
-    until = min(time.time() + seconds, _next_vote_change(generation))
+    until = min(time.time() + seconds, _next_clock_change(generation))
     entry = (generation, until, value)
     try:
         if not _within_budget(len(pickle.dumps(entry, pickle.HIGHEST_PROTOCOL)), seconds):
@@ -162,29 +161,29 @@ class PageFolder(FileSystemCache):
         self._update_count(value=0)
 
 
-def _next_vote_change(generation: int) -> float:
-    """When the next vote opens or closes (as a timestamp). Remembered per generation: a
-    new or changed proposal moves it."""
-    remembered = current_app.extensions.setdefault("coop.next_vote_change", {})
+# What changes pages by the clock alone (a vote opening or closing), registered by the
+# features that know it: each gives the next such moment as a timestamp (inf if none).
+_CLOCK_CHANGES: list[Callable[[], float]] = []
+INF = float("inf")
+
+
+def changes_by_the_clock(next_change: Callable[[], float]) -> Callable[[], float]:
+    """Register a feature's next moment at which its pages change with no write (a
+    decorator); a kept page expires by then."""
+    _CLOCK_CHANGES.append(next_change)
+    return next_change
+
+
+def _next_clock_change(generation: int) -> float:
+    """When the next page changes by the clock (as a timestamp). Remembered per generation:
+    a new or changed row moves it."""
+    remembered = current_app.extensions.setdefault("coop.next_clock_change", {})
     found = remembered.get(generation)
     if found is None or found <= time.time():
         remembered.clear()
-        found = remembered[generation] = _read_next_vote_change()
+        found = min((upcoming() for upcoming in _CLOCK_CHANGES), default=INF)
+        remembered[generation] = found
     return found
-
-
-def _read_next_vote_change() -> float:
-    from coop.extensions import db, utcnow
-    from coop.proposals.models import Proposal
-
-    now = utcnow()
-    live = Proposal.withdrawn_at.is_(None), Proposal.closed_at.is_(None)
-    moments = union_all(
-        select(func.min(Proposal.opens_at).label("at")).where(*live, Proposal.opens_at > now),
-        select(func.min(Proposal.closes_at).label("at")).where(*live, Proposal.closes_at > now),
-    ).subquery()
-    soonest: datetime | None = db.session.scalar(select(func.min(moments.c.at)))
-    return soonest.timestamp() if soonest else float("inf")
 
 
 # Which commits change what readers see.

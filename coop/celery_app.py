@@ -8,40 +8,14 @@ import logging
 from pathlib import Path
 
 from celery import Celery, Task
-from celery.schedules import crontab
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from coop.features import feature_modules
+
 log = logging.getLogger(__name__)
 PENDING_KEY = "coop.pending_tasks"
-TASK_MODULES = (
-    "coop.mail.tasks",
-    "coop.accounts.tasks",
-    "coop.proposals.tasks",
-    "coop.common_ground.tasks",
-    "coop.ideas.trending",
-    "coop.digests.tasks",
-    "coop.privacy.tasks",
-    "coop.privacy.deletion_tasks",
-)
-BEAT_SCHEDULE = {
-    "sweep-outbox": {"task": "coop.mail.sweep_outbox", "schedule": crontab(minute="*")},
-    "close-due-proposals": {"task": "coop.proposals.close_due", "schedule": crontab(minute="*")},
-    "refresh-trending": {"task": "coop.ideas.refresh_trending", "schedule": crontab(minute="*/5")},
-    "forget-old-emails": {
-        "task": "coop.mail.forget_old_emails",
-        "schedule": crontab(hour=3, minute=15),
-    },
-    "purge-unverified-accounts": {
-        "task": "coop.privacy.purge_unverified",
-        "schedule": crontab(hour=3, minute=45),
-    },
-    "purge-data-exports": {
-        "task": "coop.privacy.purge_exports",
-        "schedule": crontab(minute="*/15"),  # soon after a held ballot is counted
-    },
-}
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -55,15 +29,13 @@ def celery_init_app(app: Flask) -> Celery:
         if key in folders:
             Path(folders[key]).mkdir(parents=True, exist_ok=True)
 
-    from coop.common_ground.tasks import beat_schedule as common_ground_schedule
-    from coop.digests.tasks import BEAT_SCHEDULE as DIGEST_SCHEDULE
-
-    schedule = {**BEAT_SCHEDULE, **DIGEST_SCHEDULE, **common_ground_schedule(app.config)}
     celery = Celery(app.name, task_cls=FlaskTask)
+    schedule = {}
+    # Each feature's tasks.py holds its tasks and, in beat_schedule(config), their beat entries.
+    for module in feature_modules("tasks"):
+        schedule.update(getattr(module, "beat_schedule", lambda _config: {})(app.config))
     celery.config_from_object({"beat_schedule": schedule, **app.config["CELERY"]})
     celery.set_default()
-    for module in TASK_MODULES:
-        __import__(module)
     app.extensions["celery"] = celery
     return celery
 

@@ -44,8 +44,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import RateLimitItem
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.util import parse_many
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
+from coop.errors import DomainError
 from coop.extensions import limiter, utcnow
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,12 @@ def attempts(
                 response = make_response(view(*args, **kwargs))
             except TooManyRequests:
                 _refund(spent)
+                raise
+            except (DomainError, HTTPException) as error:
+                # Answered by the error page (coop/web.py's save): judged by its status alike.
+                status = getattr(error, "status", None) or getattr(error, "code", None) or 500
+                if refund_when(Response(status=status)):
+                    _refund(spent)
                 raise
             if refund_when(response):
                 _refund(spent)

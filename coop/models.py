@@ -1,7 +1,6 @@
 """Imports every model so that the metadata (and Alembic) sees all tables."""
 
-from coop.accounts.models import Member
-from coop.accounts.second_factor import RecoveryCode
+from coop.accounts.models import Member, RecoveryCode
 from coop.audit.models import AuditEntry
 from coop.ballots.models import Ballot, BallotBox, BoxVoter
 from coop.comments.models import Comment, CommentRevision

@@ -15,6 +15,9 @@ that writes, or calls code that might (closing a vote whose time is up), keeps i
 transaction, the default.
 """
 
+from functools import lru_cache
+
+import sqlparse
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -57,5 +60,21 @@ def _refuse_writes(_connection, _cursor, statement: str, *_args) -> None:
     if not (has_request_context() and g.get("read_only", False)):
         return
     words = statement.split(None, 1)
-    if words and words[0].upper() in WRITES:
+    first = words[0].upper() if words else ""
+    if first in WRITES or (first == "WITH" and _writes_inside(statement)):
         raise RuntimeError(f"{request.endpoint} is marked read_only but writes")
+
+
+@lru_cache(maxsize=256)  # the app sends the same few statements again and again
+def _writes_inside(statement: str) -> bool:
+    """A statement that begins with WITH writes when any of its parts does: PostgreSQL
+    runs an INSERT, UPDATE, DELETE or MERGE in a CTE (the app's own supports and votes have
+    this shape). Read by sqlparse's tokenizer, so a word in a string or a quoted name does
+    not count; "FOR UPDATE" does, and is refused too (a lock outside a transaction holds
+    nothing)."""
+    parsed = sqlparse.parse(statement)
+    return any(
+        token.ttype in sqlparse.tokens.Keyword and token.value.upper() in WRITES
+        for part in parsed
+        for token in part.flatten()
+    )

@@ -29,5 +29,7 @@ def uk_date(moment: datetime | None) -> str:
     return "" if moment is None else f"{to_uk(moment).day} {to_uk(moment).strftime('%B %Y')}"
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+def iso(moment: datetime | None) -> str | None:
+    """RFC 3339 in UTC, to the second (2026-05-01T09:30:00Z): the one form of every time a
+    machine reads (the API, feeds and downloads, <time datetime>, the audit export)."""
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

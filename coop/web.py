@@ -162,13 +162,8 @@ def members_form(form_class: type[FlaskForm]) -> FlaskForm:
 
 
 def template_globals() -> dict:
-    """Values every page needs: moderation reasons and the member's unread notifications."""
+    """Values every page needs: the member's unread notifications."""
     from flask_login import current_user
 
-    from coop.moderation.states import REASONS
-
     signed_in = getattr(current_user, "is_authenticated", False)  # no user in tasks
-    return {
-        "reasons": REASONS,
-        "unread_notifications": current_user.unread_notifications if signed_in else 0,
-    }
+    return {"unread_notifications": current_user.unread_notifications if signed_in else 0}

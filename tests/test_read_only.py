@@ -48,6 +48,47 @@ def test_a_read_only_view_that_writes_is_refused_and_writes_nothing(app):
     assert topics(app) == before + 1
 
 
+WITH_INSERT = text(
+    "WITH chosen AS (SELECT 'With' AS name) "
+    "INSERT INTO topics (name, slug, description, archived, created_at) "
+    "SELECT name, 'with', '', false, '2026-01-01 00:00:00+00:00' FROM chosen"
+)
+INSERT_IN_A_CTE = text(
+    "WITH added AS (INSERT INTO topics (name, slug, description, archived, created_at) "
+    "VALUES ('Cte', 'cte', '', false, '2026-01-01 00:00:00+00:00') RETURNING id) "
+    "SELECT id FROM added"
+)
+READS_WORDS = text(
+    "WITH \"delete\" AS (SELECT 'insert into topics' AS said, 1 AS updated_at) "
+    'SELECT said, updated_at FROM "delete"'
+)
+
+
+def test_a_write_inside_with_is_seen_and_a_read_that_only_names_one_is_not(app):
+    """The guard reads the whole statement: WITH ... INSERT, and on PostgreSQL an INSERT in
+    a CTE (the shape of the app's own supports and votes), are writes."""
+    writes = [WITH_INSERT] + ([INSERT_IN_A_CTE] if TEST_DB == "postgresql" else [])
+    for number, statement in enumerate(writes):
+        app.add_url_rule(
+            f"/with-{number}",
+            f"with_{number}",
+            view_func=read_only(lambda statement=statement: str(db.session.execute(statement))),
+        )
+    app.add_url_rule(
+        "/reads",
+        "reads",
+        view_func=read_only(lambda: str(db.session.execute(READS_WORDS).all())),
+    )
+    client = app.test_client()
+    before = topics(app)
+    for number in range(len(writes)):
+        assert client.get(f"/with-{number}").status_code == 500
+    assert topics(app) == before
+    response = client.get("/reads")
+    assert response.status_code == 200
+    assert "insert into topics" in response.get_data(as_text=True)
+
+
 @pytest.mark.skipif(TEST_DB != "postgresql", reason="SQLite's transactions cost no round trip")
 def test_read_only_pages_run_outside_a_transaction_and_the_rest_keep_theirs(app):
     connections = []

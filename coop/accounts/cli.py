@@ -2,24 +2,10 @@
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
 from coop.accounts import services
 from coop.accounts.models import Role
-from coop.errors import DomainError
-from coop.extensions import db
-
-coop_cli = AppGroup("coop", help="Manage the co-operative's platform.")
-
-
-def _run(action, *args) -> object:
-    try:
-        result = action(*args)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from error
-    return result
+from coop.cli import coop_cli, run
 
 
 @coop_cli.command("create-admin")
@@ -28,7 +14,7 @@ def _run(action, *args) -> object:
 @click.password_option(help="Prompted for when not given.")
 def create_admin(email: str, display_name: str, password: str) -> None:
     """Create a verified admin account."""
-    member = _run(services.create_verified_member, display_name, email, password, Role.ADMIN)
+    member = run(services.create_verified_member, display_name, email, password, Role.ADMIN)
     click.echo(f"Admin {member.email} created.")
 
 
@@ -37,7 +23,7 @@ def create_admin(email: str, display_name: str, password: str) -> None:
 @click.option("--reason", required=True, help="Recorded in the audit log.")
 def grant_organiser(email: str, reason: str) -> None:
     """Make a member an organiser."""
-    member = _run(services.set_role, email, Role.ORGANISER, None, reason)
+    member = run(services.set_role, email, Role.ORGANISER, None, reason)
     click.echo(f"{member.email} is now an organiser.")
 
 
@@ -46,7 +32,7 @@ def grant_organiser(email: str, reason: str) -> None:
 @click.option("--reason", required=True, help="Recorded in the audit log.")
 def revoke_organiser(email: str, reason: str) -> None:
     """Make an organiser a plain member again."""
-    member = _run(services.set_role, email, Role.MEMBER, None, reason)
+    member = run(services.set_role, email, Role.MEMBER, None, reason)
     click.echo(f"{member.email} is now a member.")
 
 
@@ -57,7 +43,7 @@ def demo_data() -> None:
 
     if not current_app.config.get("DEMO_DATA_ALLOWED"):
         raise click.ClickException("Demo data is for development only.")
-    created = _run(load_demo_data)
+    created = run(load_demo_data)
     click.echo("Demo data loaded." if created else "Demo data already present; nothing to do.")
 
 
@@ -68,5 +54,5 @@ def reset_two_step(email: str, reason: str) -> None:
     """Turn off a member's two-step sign-in (a lost authenticator); they are emailed."""
     from coop.accounts import second_factor
 
-    member = _run(second_factor.reset_by_admin, None, email, reason)
+    member = run(second_factor.reset_by_admin, None, email, reason)
     click.echo(f"Two-step sign-in of {member.email} is reset.")

@@ -56,6 +56,7 @@ class Member(UserMixin, db.Model):
     # The sign-in (MemberSession.key) this object was loaded for; set by coop/accounts/sessions.py.
     session_key = None
     session_id = None
+    unread_notifications = 0  # loaded with the signed-in member (coop/accounts/signins.py)
 
     def get_id(self) -> str:
         """What the session and the "remember me" cookie hold: the member (coop/limits.py
@@ -144,3 +145,14 @@ class MemberSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for two-step sign-in, kept as a slow hash (accounts/second_factor.py)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,9 +8,7 @@ from coop.accounts import second_factor, services
 from coop.accounts.forms import RoleForm, TwoStepResetForm
 from coop.accounts.models import Role
 from coop.accounts.permissions import require_admin
-from coop.errors import DomainError
-from coop.extensions import db
-from coop.web import form_status, show_error
+from coop.web import form_status, save
 
 bp = Blueprint("roles", __name__, url_prefix="/admin/roles")
 RESET = "two_step_reset"
@@ -24,35 +22,19 @@ def index():
     reset_form = TwoStepResetForm(prefix="reset")
     if request.form.get("form") == RESET:
         if reset_form.validate_on_submit():
-            try:
-                member = second_factor.reset_by_admin(
-                    current_user, reset_form.email.data, reset_form.reason.data
-                )
-                db.session.commit()
-            except DomainError as error:
-                db.session.rollback()
-                if error.status == 403:
-                    raise
-                show_error(reset_form, error)
-            else:
-                flash(f"{member.display_name}'s two-step sign-in is reset; they are emailed.",
-                      "success")  # fmt: skip
+            email, reason = reset_form.email.data, reset_form.reason.data
+            saved = save(reset_form, second_factor.reset_by_admin, current_user, email, reason)
+            if saved:
+                name = saved.value.display_name
+                flash(f"{name}'s two-step sign-in is reset; they are emailed.", "success")
                 return redirect(url_for("roles.index"))
     elif form.validate_on_submit():
-        try:
-            member = services.set_role(
-                form.email.data, Role(form.role.data), current_user, form.reason.data
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status == 403:
-                raise
-            show_error(form, error)
-        else:
-            flash(f"{member.display_name} is now {member.role}.", "success")
+        role, reason = Role(form.role.data), form.reason.data
+        saved = save(form, services.set_role, form.email.data, role, current_user, reason)
+        if saved:
+            flash(f"{saved.value.display_name} is now {saved.value.role}.", "success")
             return redirect(url_for("roles.index"))
     page = render_template(
         "accounts/roles.html", form=form, reset_form=reset_form, staff=services.staff()
     )
-    return page, 400 if reset_form.errors else form_status(form)
+    return page, form_status(reset_form if reset_form.errors else form)

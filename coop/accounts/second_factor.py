@@ -22,14 +22,13 @@ import pyotp
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import ForeignKey, String, delete, func, or_, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import delete, func, or_, select, update
 
-from coop.accounts.models import Member
+from coop.accounts.models import Member, RecoveryCode
 from coop.accounts.permissions import require_admin
 from coop.audit import services as audit
 from coop.errors import Conflict, Invalid, NotAllowed
-from coop.extensions import UTCDateTime, db, utcnow
+from coop.extensions import db, utcnow
 from coop.mail.services import absolute_url, queue_email
 from coop.security import verify_password
 from coop.validation import required_text
@@ -39,15 +38,6 @@ RECOVERY_CODES = 10
 # 19 MiB and two passes, and checking a code against ten hashes stays well under a second.
 CODE_HASHER = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
 WRONG_PASSWORD = "Your password is not right."  # noqa: S105 - a message
-
-
-class RecoveryCode(db.Model):
-    __tablename__ = "recovery_codes"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(255))
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def new_secret() -> str:

@@ -39,6 +39,14 @@ def normalise_email(raw: str) -> str:
         raise Invalid("Enter a valid email address, like name@example.org.", "email") from error
 
 
+def email_or_none(raw: str) -> str | None:
+    """The address in its normal form, or None when it is not an address."""
+    try:
+        return normalise_email(raw)
+    except Invalid:
+        return None
+
+
 def find_by_email(email: str) -> Member | None:
     return db.session.scalar(select(Member).where(Member.email == email))
 
@@ -73,9 +81,15 @@ def join(
     member = Member(
         display_name=display_name, email=email, password_hash=password_hash, role=Role.MEMBER
     )
-    db.session.add(member)
-    record_joining_consents(member, notice_version, political_opinions, email_updates)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a SAVEPOINT: losing the race undoes only this
+            db.session.add(member)
+            record_joining_consents(member, notice_version, political_opinions, email_updates)
+    except IntegrityError:  # the same address joined a moment ago: answer as for any
+        existing = find_by_email(email)
+        if existing is not None:
+            _send_join_attempt_notice(existing)
+        return None
     send_verification(member)
     return member
 

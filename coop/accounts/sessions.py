@@ -12,7 +12,6 @@ from sqlalchemy import Select
 from coop.accounts import signins
 from coop.accounts.models import Member
 from coop.extensions import db, login_manager, utcnow
-from coop.notifications.models import Notification  # noqa: F401 - Member.unread_notifications
 
 login_manager.login_view = "accounts.sign_in"
 login_manager.login_message = "Please sign in to continue."
@@ -46,7 +45,7 @@ def load_member(user_id: str) -> Member | None:
     if row is None or row[0].is_banned:
         return None
     member = row[0]
-    member.session_id, member.session_key = row[1], key
+    member.session_id, member.session_key, member.unread_notifications = row[1], key, row[2]
     return member
 
 

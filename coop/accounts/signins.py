@@ -12,11 +12,11 @@ account page is how the owner finds one they do not recognise.
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, Select, String, bindparam, case, delete, or_, select, update
-from sqlalchemy.orm import undefer
+from sqlalchemy import Integer, Select, String, bindparam, case, delete, func, or_, select, update
 
 from coop.accounts.models import Member, MemberSession
 from coop.extensions import db, utcnow
+from coop.notifications.models import Notification
 
 SEEN_EVERY = timedelta(minutes=1)  # how coarse last_seen_at is: not a write per request
 # The server-side idle limit is a little longer than the cookie's (coop/accounts/sessions.py
@@ -159,10 +159,15 @@ def active(member: Member) -> list[MemberSession]:
 def signed_in_member_statement() -> Select:
     """The member of an open sign-in, with their unread count as every page's header shows
     it: one statement, as before sign-ins were kept (a join on the sign-in's unique key)."""
+    unread = (
+        select(func.count())
+        .where(Notification.member_id == Member.id, Notification.read_at.is_(None))
+        .correlate_except(Notification)
+        .scalar_subquery()
+    )
     return (
-        select(Member, MemberSession.id)
+        select(Member, MemberSession.id, unread)
         .join(MemberSession, MemberSession.member_id == Member.id)
-        .options(undefer(Member.unread_notifications))
         .where(
             MemberSession.key == bindparam("key", type_=String),
             MemberSession.member_id == bindparam("member_id", type_=Integer),

@@ -12,9 +12,9 @@ from flask import (
 )
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from coop.accounts import forms, second_factor, services, signins
+from coop.accounts.models import Member
 from coop.accounts.sessions import (
     end_session,
     keep_session_alive,
@@ -23,8 +23,8 @@ from coop.accounts.sessions import (
     remember_pending_sign_in,
     start_session,
 )
-from coop.errors import DomainError
-from coop.extensions import db, limiter
+from coop.errors import DomainError, error_response
+from coop.extensions import limiter
 from coop.limits import (
     attempts,
     failed,
@@ -34,7 +34,7 @@ from coop.limits import (
     unless_known_device,
 )
 from coop.privacy.services import consent_history
-from coop.web import CsrfForm, form_status, safe_next, show_error
+from coop.web import CsrfForm, form_status, safe_next, save
 
 CHECK_EMAIL = "check_email"
 
@@ -56,10 +56,7 @@ def _account_key() -> str:
 
 
 def _key_for(email: str) -> str:
-    try:
-        return "account:" + services.normalise_email(email)
-    except DomainError:
-        return "account:" + email.strip().lower()
+    return "account:" + (services.email_or_none(email) or email.strip().lower())
 
 
 # Each guess is counted before the password or code is checked and given back when right, so
@@ -88,26 +85,18 @@ def join():
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
     form = forms.JoinForm(notice_version=current_app.config["PRIVACY_NOTICE_VERSION"])
-    if form.validate_on_submit():
-        try:
-            services.join(
-                form.display_name.data,
-                form.email.data,
-                form.password.data,
-                form.notice_version.data,
-                form.political_consent.data,
-                form.email_updates.data,
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        except IntegrityError:  # the same address joined a moment ago: answer as for any
-            db.session.rollback()
-            return _check_email_page("join")
-        else:
-            return _check_email_page("join")
-    return render_template("accounts/join.html", form=form), 400 if form.errors else 200
+    if form.validate_on_submit() and save(
+        form,
+        services.join,
+        form.display_name.data,
+        form.email.data,
+        form.password.data,
+        form.notice_version.data,
+        form.political_consent.data,
+        form.email_updates.data,
+    ):
+        return _check_email_page("join")  # the same answer for an address already taken
+    return render_template("accounts/join.html", form=form), form_status(form)
 
 
 @bp.get("/check-your-email/<kind>")
@@ -126,33 +115,40 @@ def _confirmation_key() -> str:
 @attempts("LIMIT_SIGNIN_PER_ACCOUNT", _confirmation_key, refund_when=succeeded)
 def verify_email(token: str):
     """Confirming needs the account's password, unless this browser is signed in to the
-    account: the owner of an address someone else joined with cannot be led to confirm it."""
+    account: the owner of an address someone else joined with cannot be led to confirm it.
+    A link that cannot be used says so on opening, before anyone types a password into it
+    (`_link_problem`)."""
     signed_in = current_user if current_user.is_authenticated else None
-    try:
-        needs_password = getattr(signed_in, "id", None) != services.member_of_verification(token).id
-    except DomainError:
-        needs_password = True  # the POST explains what is wrong with the link
+    owner = services.member_of_verification(token)
+    needs_password = getattr(signed_in, "id", None) != owner.id
     form = forms.ConfirmAddressForm() if needs_password else CsrfForm()
-    if not form.validate_on_submit():
-        page = render_template("accounts/confirm_link.html", form=form, action="verify")
-        return page, form_status(form)
-    try:
+    if form.validate_on_submit():
         password = form.password.data if needs_password else None
-        member = services.verify_email(token, password, signed_in)
-        if signed_in is not None and signed_in.id == member.id:
-            start_session(member, remember=False)  # the one session kept: it knew the password
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.field == "password":
-            show_error(form, error)
-            return render_template("accounts/confirm_link.html", form=form, action="verify"), 400
-        return _link_problem(error)
-    flash("Thank you, your email address is confirmed. You can now take part.", "success")
-    return redirect(url_for("site.home" if current_user.is_authenticated else "accounts.sign_in"))
+        if save(form, _verify, token, password, signed_in):
+            flash("Thank you, your email address is confirmed. You can now take part.", "success")
+            return redirect(
+                url_for("site.home" if current_user.is_authenticated else "accounts.sign_in")
+            )
+    page = render_template("accounts/confirm_link.html", form=form, action="verify")
+    return page, form_status(form)
 
 
+def _verify(token: str, password: str | None, signed_in: Member | None) -> None:
+    member = services.verify_email(token, password, signed_in)
+    if signed_in is not None and signed_in.id == member.id:
+        start_session(member, remember=False)  # the one session kept: it knew the password
+
+
+LINK_PAGES = {"accounts.verify_email", "accounts.reset_password", "accounts.confirm_email_change"}
+
+
+@bp.errorhandler(DomainError)
 def _link_problem(error: DomainError):
+    """An emailed link that cannot be used (expired, forged, used already) answers the page
+    that says so, with the ways to ask for a new one, rather than the bare error page; any
+    other error of these views answers the error page as everywhere (coop/errors.py)."""
+    if request.endpoint not in LINK_PAGES:
+        return error_response(error.status, error.message)
     page = render_template("accounts/link_problem.html", message=error.message)
     return page, error.status
 
@@ -163,15 +159,11 @@ def _link_problem(error: DomainError):
 def resend_verification():
     email = current_user.email if current_user.is_authenticated else None
     form = forms.EmailOnlyForm(email=email)
-    if form.validate_on_submit():
-        try:
-            services.request_verification_email(form.email.data)
-            db.session.commit()
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            return _check_email_page("resend")
-    return render_template("accounts/resend.html", form=form), 400 if form.errors else 200
+    if form.validate_on_submit() and save(
+        form, services.request_verification_email, form.email.data
+    ):
+        return _check_email_page("resend")
+    return render_template("accounts/resend.html", form=form), form_status(form)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -180,21 +172,24 @@ def resend_verification():
 def sign_in():
     form = forms.SignInForm()
     if form.validate_on_submit():
-        try:
-            member = services.authenticate(form.email.data, form.password.data)
-            if not member.totp_secret:
-                start_session(member, remember=form.remember.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            if member.totp_secret:
-                remember_pending_sign_in(member, form.remember.data, request.args.get("next"))
-                return redirect(url_for("accounts.sign_in_code"))
-            flash(f"Welcome back, {member.display_name}.", "success")
+        remember = form.remember.data
+        saved = save(form, _sign_in, form.email.data, form.password.data, remember)
+        if saved and saved.value.totp_secret:
+            remember_pending_sign_in(saved.value, remember, request.args.get("next"))
+            return redirect(url_for("accounts.sign_in_code"))
+        if saved:
+            flash(f"Welcome back, {saved.value.display_name}.", "success")
             return remember_device(redirect(safe_next(request.args.get("next"))), _account_key())
-    return render_template("accounts/sign_in.html", form=form), 400 if form.errors else 200
+    return render_template("accounts/sign_in.html", form=form), form_status(form)
+
+
+def _sign_in(email: str, password: str, remember: bool) -> Member:
+    """The password checked (and the time of signing in noted, whatever comes next); signed
+    in at once unless the second step is still to come."""
+    member = services.authenticate(email, password)
+    if not member.totp_secret:
+        start_session(member, remember=remember)
+    return member
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
@@ -208,18 +203,15 @@ def sign_in_code():
     member, remember, next_page = pending
     known_for = (_key_for(member.email), pending_key())  # start_session clears the pending key
     form = forms.CodeForm()
-    if form.validate_on_submit():
-        try:
-            second_factor.verify(member, form.code.data)
-            start_session(member, remember=remember)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            flash(f"Welcome back, {member.display_name}.", "success")
-            return remember_device(redirect(safe_next(next_page)), *known_for)
+    if form.validate_on_submit() and save(form, _second_step, member, form.code.data, remember):
+        flash(f"Welcome back, {member.display_name}.", "success")
+        return remember_device(redirect(safe_next(next_page)), *known_for)
     return render_template("accounts/sign_in_code.html", form=form), form_status(form)
+
+
+def _second_step(member: Member, code: str, remember: bool) -> None:
+    second_factor.verify(member, code)
+    start_session(member, remember=remember)
 
 
 @bp.route("/account/two-step", methods=["GET", "POST"])
@@ -235,15 +227,9 @@ def two_step():
     secret = session.get("totp_setup") or second_factor.new_secret()
     session["totp_setup"] = secret
     if form.validate_on_submit():
-        try:
-            codes = second_factor.enable(member, secret, form.code.data, form.password.data)
-            start_session(member, remember=False)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            return render_template("accounts/recovery_codes.html", codes=codes)
+        saved = save(form, _enable_two_step, member, secret, form.code.data, form.password.data)
+        if saved:
+            return render_template("accounts/recovery_codes.html", codes=saved.value)
     page = render_template(
         "accounts/two_step.html",
         enabled=False,
@@ -254,28 +240,33 @@ def two_step():
     return page, form_status(form)
 
 
+def _enable_two_step(member: Member, secret: str, code: str, password: str) -> list[str]:
+    codes = second_factor.enable(member, secret, code, password)
+    start_session(member, remember=False)  # enabling ended every session, this one too
+    return codes
+
+
 def _two_step_enabled(member):
     form = forms.TwoStepChangeForm()
     if form.validate_on_submit():
-        codes = None
-        try:
-            if form.action.data == "off":
-                second_factor.disable(member, form.password.data)
-                start_session(member, remember=False)
-            else:
-                codes = second_factor.new_recovery_codes(member, form.password.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            if codes is not None:
-                return render_template("accounts/recovery_codes.html", codes=codes)
+        saved = save(form, _change_two_step, member, form.action.data, form.password.data)
+        if saved and saved.value is not None:
+            return render_template("accounts/recovery_codes.html", codes=saved.value)
+        if saved:
             flash("Two-step sign-in is off. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.account"))
     left = second_factor.recovery_codes_left(member)
     page = render_template("accounts/two_step.html", enabled=True, left=left, form=form)
     return page, form_status(form)
+
+
+def _change_two_step(member: Member, action: str, password: str) -> list[str] | None:
+    """Turn two-step sign-in off (None), or the new recovery codes."""
+    if action == "off":
+        second_factor.disable(member, password)
+        start_session(member, remember=False)  # turning it off ended every session
+        return None
+    return second_factor.new_recovery_codes(member, password)
 
 
 @bp.post("/sign-out")
@@ -288,12 +279,10 @@ def sign_out():
         and other.isdecimal()
         and int(other) != current_user.session_id
     ):
-        ended = signins.revoke(current_user, int(other))
-        db.session.commit()
+        ended = save(None, signins.revoke, current_user, int(other)).value
         flash("That session is signed out." if ended else "That session had already ended.", "info")
         return redirect(url_for("accounts.account", _anchor="sessions-heading"))
-    end_session()
-    db.session.commit()
+    save(None, end_session)
     flash("You are signed out.", "info")
     return redirect(url_for("site.home"))
 
@@ -303,37 +292,32 @@ def sign_out():
 @limiter.limit(_limit("LIMIT_RESET_PER_ACCOUNT"), key_func=_account_key, methods=["POST"])
 def forgot_password():
     form = forms.EmailOnlyForm()
-    if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
+    if form.validate_on_submit() and save(form, services.request_password_reset, form.email.data):
         return _check_email_page("reset")
-    return render_template("accounts/forgot.html", form=form), 400 if form.errors else 200
+    return render_template("accounts/forgot.html", form=form), form_status(form)
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @limiter.limit(_limit("LIMIT_RESET_PER_IP"), methods=["POST"])
 def reset_password(token: str):
-    try:
-        services.member_for_reset(token)
-    except DomainError as error:
-        return _link_problem(error)
+    services.member_for_reset(token)  # a link that cannot be used says so (`_link_problem`)
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            member = services.reset_password(token, form.password.data)
-            account = _key_for(member.email)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            end_session()
-            db.session.commit()
+        saved = save(form, _reset_password, token, form.password.data)
+        if saved:
             flash("Your password is changed. Sign in with your new password.", "success")
             # The emailed link proved the address: this browser is the owner's, and signs in
             # past a lockout that strangers' guesses caused.
-            return remember_device(redirect(url_for("accounts.sign_in")), account)
-    return render_template("accounts/reset.html", form=form), 400 if form.errors else 200
+            return remember_device(redirect(url_for("accounts.sign_in")), saved.value)
+    return render_template("accounts/reset.html", form=form), form_status(form)
+
+
+def _reset_password(token: str, password: str) -> str:
+    """The new password, and this browser signed out (it signs in with the new password);
+    returns the account's key for the limits, read before the commit expires the member."""
+    member = services.reset_password(token, password)
+    end_session()
+    return _key_for(member.email)
 
 
 @bp.get("/account")
@@ -358,18 +342,21 @@ def _account_page(password_form, email_form):
 @_password_again
 def change_password():
     form = forms.ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
-            start_session(current_user._get_current_object(), remember=False)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            flash("Your password is changed. Other devices have been signed out.", "success")
-            return redirect(url_for("accounts.account"))
-    return _account_page(form, forms.ChangeEmailForm(formdata=None)), 400
+    if form.validate_on_submit() and save(
+        form,
+        _change_password,
+        current_user._get_current_object(),
+        form.current_password.data,
+        form.password.data,
+    ):
+        flash("Your password is changed. Other devices have been signed out.", "success")
+        return redirect(url_for("accounts.account"))
+    return _account_page(form, forms.ChangeEmailForm(formdata=None)), form_status(form)
+
+
+def _change_password(member: Member, current_password: str, new_password: str) -> None:
+    services.change_password(member, current_password, new_password)
+    start_session(member, remember=False)  # the change ended every session, this one too
 
 
 @bp.post("/account/email")
@@ -381,35 +368,30 @@ def change_password():
 @attempts("LIMIT_EMAIL_CHANGE_PER_ADDRESS", _account_key, refund_when=failed)
 def change_email():
     form = forms.ChangeEmailForm()
-    if form.validate_on_submit():
-        try:
-            services.request_email_change(current_user, form.password.data, form.email.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            return _check_email_page("change")
-    return _account_page(forms.ChangePasswordForm(formdata=None), form), 400
+    if form.validate_on_submit() and save(
+        form, services.request_email_change, current_user, form.password.data, form.email.data
+    ):
+        return _check_email_page("change")
+    return _account_page(forms.ChangePasswordForm(formdata=None), form), form_status(form)
 
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str):
     form = CsrfForm()
     if not form.validate_on_submit():
-        return render_template("accounts/confirm_link.html", form=form, action="change")
-    try:
-        member = services.confirm_email_change(token)
-        if current_user.is_authenticated and current_user.id == member.id:
-            start_session(member, remember=False)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        return _link_problem(error)
+        page = render_template("accounts/confirm_link.html", form=form, action="change")
+        return page, form_status(form)
+    save(None, _confirm_email_change, token)  # a link that cannot be used: `_link_problem`
     flash("Your email address is changed. Other devices have been signed out.", "success")
     return redirect(
         url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in")
     )
+
+
+def _confirm_email_change(token: str) -> None:
+    member = services.confirm_email_change(token)
+    if current_user.is_authenticated and current_user.id == member.id:
+        start_session(member, remember=False)  # the change ended every session, this one too
 
 
 @bp.post("/account/sign-out-everywhere")
@@ -418,8 +400,11 @@ def sign_out_everywhere():
     form = CsrfForm()
     if not form.validate_on_submit():
         return redirect(url_for("accounts.account"))
-    services.sign_out_everywhere(current_user)
-    end_session()
-    db.session.commit()
+    save(None, _sign_out_everywhere, current_user._get_current_object())
     flash("You are signed out on every device, this one included.", "info")
     return redirect(url_for("accounts.sign_in"))
+
+
+def _sign_out_everywhere(member: Member) -> None:
+    services.sign_out_everywhere(member)
+    end_session()

@@ -2,19 +2,15 @@
 address, no moderation note, no member's own reaction or vote; authors by display name.
 Links are absolute, built on BASE_URL (never on the request's Host header)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from coop.ballots.models import Ballot
 from coop.comments.models import Comment
 from coop.ideas.models import Idea, Topic
 from coop.proposals.models import Proposal
+from coop.uktime import iso
 from coop.updates.models import Update
 from coop.web import absolute_url
-
-
-def iso(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC, to the second: 2026-05-01T09:30:00Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 def author(member) -> dict | None:

@@ -16,8 +16,10 @@ from sqlalchemy import (
     ColumnElement,
     Executable,
     Integer,
+    LargeBinary,
     bindparam,
     delete,
+    func,
     insert,
     select,
     true,
@@ -137,6 +139,106 @@ def _current_entry(box_id, member_id):
         .join(BoxVoter, BoxVoter.ballot_id == Ballot.id)
         .where(BoxVoter.box_id == box_id, BoxVoter.member_id == member_id)
     )
+
+
+def cast(
+    sealed: Sealed,
+    member_id: int,
+    still_open: ColumnElement[bool] | None = None,
+    params: dict | None = None,
+) -> int | None:
+    """Append a sealed ballot to its box as this member's current ballot, replacing their
+    earlier one: its position in the list, or None when the box is closed, `still_open`
+    (as for `lock_open`) is false, or the box's key is not the one it was sealed for.
+
+    On PostgreSQL one statement locks the box, reads the member's entry and writes, when no
+    other entry was committed while it waited for the lock (the usual case); otherwise,
+    with the lock now held, the member's entry is read again and the ballot appended."""
+    params = params or {}
+    if db.session.get_bind().dialect.name == "postgresql":
+        values = {
+            "box_id": sealed.box_id, "member_id": member_id, "public": sealed.public,
+            "start": crypto.chain_start(box_context(sealed.box_id), sealed.public),
+            "tracker": sealed.tracker, "ciphertext": sealed.ciphertext, "proof": sealed.proof,
+            "accepted_at": utcnow(), **params,
+        }  # fmt: skip
+        row = db.session.execute(_cast_statement(still_open), values).one()
+        if not row.open:
+            return None
+        if row.seq is not None:
+            return row.seq
+    box = lock_open(sealed.box_id, member_id, still_open, params)
+    if box is None or box.public != sealed.public:
+        return None
+    return put(box, member_id, sealed)
+
+
+@cache  # by the caller's clause, itself built once
+def _cast_statement(still_open: ColumnElement[bool] | None):
+    """Lock, check and append in one statement (PostgreSQL): the chain's next link is
+    sha256(previous || seq || tracker || replaces), as crypto.chain_next computes it (the
+    recount checks every link). It writes only when the box's length under the lock is the
+    length the statement's snapshot saw: then the member's entry it read is current."""
+    box_id, member_id = bindparam("box_id", type_=Integer), bindparam("member_id", type_=Integer)
+    seen = select(BallotBox.entries).where(BallotBox.id == box_id).scalar_subquery()
+    current = _current_entry(box_id, member_id).subquery()
+    locked = (
+        select(
+            BallotBox.entries,
+            BallotBox.head,
+            seen.label("seen"),
+            select(current.c.seq).scalar_subquery().label("replaces"),
+        )
+        .where(
+            BallotBox.id == box_id,
+            BallotBox.closed_at.is_(None),
+            BallotBox.public_key == bindparam("public", type_=LargeBinary),
+            true() if still_open is None else still_open,
+        )
+        .with_for_update(of=BallotBox)
+        .cte("locked")
+    )
+    seq = locked.c.entries + 1
+    link = (
+        func.coalesce(locked.c.head, bindparam("start", type_=LargeBinary))
+        .op("||")(func.int8send(seq))
+        .op("||")(bindparam("tracker", type_=LargeBinary))
+        .op("||")(func.int8send(func.coalesce(locked.c.replaces, 0)))
+    )
+    values = {
+        "box_id": box_id, "seq": seq, "tracker": bindparam("tracker", type_=LargeBinary),
+        "chain": func.sha256(link), "replaces": locked.c.replaces,
+        "ciphertext": bindparam("ciphertext", type_=LargeBinary),
+        "proof": bindparam("proof", type_=LargeBinary),
+        "accepted_at": bindparam("accepted_at", type_=Ballot.accepted_at.type),
+    }  # fmt: skip
+    new = (
+        insert(Ballot)
+        .from_select(
+            list(values), select(*values.values()).where(locked.c.entries == locked.c.seen)
+        )
+        .returning(Ballot.id, Ballot.seq, Ballot.chain)
+        .cte("new")
+    )
+    moved = (
+        update(BallotBox)
+        .where(BallotBox.id == box_id)
+        .values(entries=new.c.seq, head=new.c.chain)
+        .returning(BallotBox.id)
+        .cte("moved")
+    )
+    voter = insert_or_skip(BoxVoter.__table__, "postgresql")
+    voter = voter.from_select(
+        ["box_id", "member_id", "ballot_id"],
+        select(box_id, member_id, new.c.id).select_from(new).join(moved, true()),
+    ).on_conflict_do_update(
+        index_elements=[BoxVoter.box_id, BoxVoter.member_id],
+        set_={"ballot_id": voter.excluded.ballot_id},
+    )
+    return select(
+        select(func.count()).select_from(locked).scalar_subquery().label("open"),
+        select(new.c.seq).scalar_subquery().label("seq"),
+    ).add_cte(voter.cte("voter"))
 
 
 def put(box: Locked, member_id: int, sealed: Sealed) -> int:

@@ -5,13 +5,11 @@ from coop.accounts.permissions import require_contributor
 from coop.comments import queries, services
 from coop.comments.forms import CommentForm
 from coop.comments.models import Comment
-from coop.errors import DomainError, Invalid
-from coop.extensions import db
 from coop.fragments import fragment_key, kept_fragment
 from coop.ideas.models import Idea
 from coop.moderation.rules import is_listed
 from coop.validation import database_id
-from coop.web import form_status, show_error, url_pattern
+from coop.web import form_status, save, url_pattern
 
 bp = Blueprint("comments", __name__)
 
@@ -64,7 +62,8 @@ def _page_url_pattern(target) -> str:
 
 
 def submit_comment(target) -> tuple[CommentForm, Comment | None]:
-    """Handle the comment form posted on an idea or proposal page."""
+    """Handle the comment form posted on an idea or proposal page. With no comment back,
+    the caller sends that page again with the form, answered with `form_status(form)`."""
     require_contributor(current_user)  # before the form: a refusal is 403, not a form error
     form = CommentForm()
     if not form.validate_on_submit():
@@ -74,13 +73,10 @@ def submit_comment(target) -> tuple[CommentForm, Comment | None]:
     if posted_parent and parent_id is None:
         form.form_errors.append(services.NOT_IN_DISCUSSION)
         return form, None
-    try:
-        comment = services.add_comment(current_user, target, form.body.data, parent_id)
-        db.session.commit()
-    except Invalid as error:
-        db.session.rollback()
-        show_error(form, error)
+    saved = save(form, services.add_comment, current_user, target, form.body.data, parent_id)
+    if not saved:
         return form, None
+    comment = saved.value
     flash(
         "Your comment is published."
         if comment.is_published
@@ -115,16 +111,11 @@ def edit(comment_id: int):
     comment = services.get_comment(comment_id)
     services.check_can_change(current_user, comment)  # a refusal is a 403, not a form error
     form = CommentForm(obj=comment)
-    if form.validate_on_submit():
-        try:
-            services.edit_comment(current_user, comment.id, form.body.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            flash("Your comment is updated.", "success")
-            return redirect(comment_url(comment))
+    if form.validate_on_submit() and save(
+        form, services.edit_comment, current_user, comment.id, form.body.data
+    ):
+        flash("Your comment is updated.", "success")
+        return redirect(comment_url(comment))
     page = render_template("comments/edit.html", form=form, comment=comment)
     return page, form_status(form)
 
@@ -132,7 +123,6 @@ def edit(comment_id: int):
 @bp.post("/comments/<int:comment_id>/delete")
 @login_required
 def delete(comment_id: int):
-    comment = services.delete_comment(current_user, comment_id)
-    db.session.commit()
+    comment = save(None, services.delete_comment, current_user, comment_id).value
     flash("Your comment is deleted.", "info")
     return redirect(comment_url(comment))

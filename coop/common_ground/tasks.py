@@ -2,7 +2,6 @@
 starts (so a fresh embedded install has scores), and when an organiser asks."""
 
 import logging
-import os
 import time
 from collections.abc import Mapping
 from datetime import timedelta
@@ -14,7 +13,6 @@ from coop.common_ground import services
 from coop.extensions import db, utcnow
 
 log = logging.getLogger(__name__)
-DEFAULT_EVERY_MINUTES = 15
 
 
 @shared_task(name=services.TASK_NAME)
@@ -38,12 +36,8 @@ def recompute() -> int:
 
 
 def interval(config: Mapping) -> timedelta:
-    """How often beat runs the scorer: COMMON_GROUND_EVERY_MINUTES from the app config or
-    the environment, 15 minutes by default."""
-    minutes = config.get("COMMON_GROUND_EVERY_MINUTES")
-    if minutes is None:
-        minutes = os.environ.get("COMMON_GROUND_EVERY_MINUTES", DEFAULT_EVERY_MINUTES)
-    every = timedelta(minutes=float(minutes))
+    """How often beat runs the scorer: COMMON_GROUND_EVERY_MINUTES (config.py)."""
+    every = timedelta(minutes=float(config["COMMON_GROUND_EVERY_MINUTES"]))
     if every <= timedelta(0):
         raise ValueError("COMMON_GROUND_EVERY_MINUTES must be positive")
     return every

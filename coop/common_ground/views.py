@@ -3,8 +3,7 @@ from flask_login import current_user, login_required
 
 from coop.common_ground import scorer, services
 from coop.common_ground.tasks import interval
-from coop.extensions import db
-from coop.web import CsrfForm, members_form
+from coop.web import CsrfForm, members_form, save
 
 bp = Blueprint("common_ground", __name__)
 
@@ -24,7 +23,6 @@ def explainer():
 @bp.post("/organise/common-ground/recompute")
 @login_required
 def recompute():
-    services.request_recompute(current_user)
-    db.session.commit()
+    save(None, services.request_recompute, current_user)
     flash("The common-ground ranking is being worked out again. It takes a minute.", "success")
     return redirect(url_for("common_ground.explainer"))

@@ -2,7 +2,7 @@
 
 import click
 
-from coop.accounts.cli import coop_cli
+from coop.cli import coop_cli
 from coop.digests.models import Frequency
 
 

@@ -1,5 +1,6 @@
 """Celery tasks: beat plans each period at 07:00 UK time; batches fan out from there."""
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from celery import shared_task
@@ -14,7 +15,12 @@ from coop.extensions import db, utcnow
 # After a period starts, a catch-up plans again (members whose batch was lost) this long.
 CATCH_UP_WINDOW = timedelta(hours=6)
 
-BEAT_SCHEDULE = {
+
+def beat_schedule(_config: Mapping) -> dict:
+    return BEAT
+
+
+BEAT = {
     "daily-digest": {
         "task": "coop.digests.plan",
         "schedule": crontab(hour=7, minute=0),

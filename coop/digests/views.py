@@ -4,9 +4,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from coop.digests import admin, preferences
-from coop.errors import DomainError
-from coop.extensions import csrf, db, limiter
-from coop.web import CsrfForm
+from coop.errors import DomainError, error_response
+from coop.extensions import csrf, limiter
+from coop.web import CsrfForm, save
 
 bp = Blueprint("digests", __name__)
 
@@ -16,24 +16,29 @@ bp = Blueprint("digests", __name__)
 @limiter.limit(lambda: current_app.config["LIMIT_UNSUBSCRIBE"], methods=["POST"])
 def unsubscribe(token: str):
     """GET only asks (a mail scanner following the link changes nothing); POST, from our
-    button or a mail client's one-click (List-Unsubscribe-Post), stops digests at once."""
-    try:
-        if request.method == "GET":
-            member = preferences.member_from_unsubscribe_token(token)
-            return render_template("digests/unsubscribe.html", member=member, done=False)
-        member = preferences.unsubscribe(token)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        return render_template("digests/unsubscribe.html", error=error.message), 400
+    button or a mail client's one-click (List-Unsubscribe-Post), stops digests at once. A
+    link that cannot be used says so (`_link_problem`)."""
+    if request.method == "GET":
+        member = preferences.member_from_unsubscribe_token(token)
+        return render_template("digests/unsubscribe.html", member=member, done=False)
+    member = save(None, preferences.unsubscribe, token).value
     return render_template("digests/unsubscribe.html", member=member, done=True)
+
+
+@bp.errorhandler(DomainError)
+def _link_problem(error: DomainError):
+    """An unsubscribe link that cannot be used answers its own page, which says how to stop
+    digests from the account settings instead; any other error of these views answers the
+    error page as everywhere (coop/errors.py)."""
+    if request.endpoint != "digests.unsubscribe":
+        return error_response(error.status, error.message)
+    return render_template("digests/unsubscribe.html", error=error.message), error.status
 
 
 @bp.post("/account/digest")
 @login_required
 def preference():
-    preferences.set_frequency(current_user, request.form.get("digest_frequency", ""))
-    db.session.commit()
+    save(None, preferences.set_frequency, current_user, request.form.get("digest_frequency", ""))
     choice = current_user.digest_frequency
     flash(
         "You will get no digest." if choice == "none" else f"You will get a {choice} digest.",
@@ -55,7 +60,6 @@ def report():
 @bp.post("/admin/digests/<int:digest_id>/retry")
 @login_required
 def retry(digest_id: int):
-    admin.retry_failed(current_user, digest_id)
-    db.session.commit()
+    save(None, admin.retry_failed, current_user, digest_id)
     flash("The digest will be sent again within a minute.", "success")
     return redirect(url_for("digests.report"))

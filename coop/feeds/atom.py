@@ -6,6 +6,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from coop.uktime import iso
+
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 # Characters XML 1.0 cannot carry at all, even escaped (control characters, lone surrogates).
@@ -41,16 +43,12 @@ class Feed:
         return max((entry.updated for entry in self.entries), default=self.updated_when_empty)
 
 
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def render(feed: Feed) -> bytes:
     root = ET.Element("feed", {"xmlns": ATOM_NS, XML_BASE: feed.base_url})
     _text(root, "id", feed.self_url)
     _text(root, "title", feed.title)
     _text(root, "subtitle", feed.subtitle)
-    _text(root, "updated", rfc3339(feed.updated))
+    _text(root, "updated", iso(feed.updated))
     _link(root, "self", feed.self_url, "application/atom+xml")
     _link(root, "alternate", feed.alternate_url, "text/html")
     _text(ET.SubElement(root, "author"), "name", feed.author)
@@ -63,8 +61,8 @@ def _entry(root: ET.Element, entry: Entry) -> None:
     element = ET.SubElement(root, "entry")
     _text(element, "id", entry.id)
     _text(element, "title", entry.title)
-    _text(element, "published", rfc3339(entry.published))
-    _text(element, "updated", rfc3339(entry.updated))
+    _text(element, "published", iso(entry.published))
+    _text(element, "updated", iso(entry.updated))
     _link(element, "alternate", entry.link, "text/html")
     _text(ET.SubElement(element, "author"), "name", entry.author)
     if entry.category is not None:

@@ -1,9 +1,9 @@
 """Reading ideas for the public list: filters, sorts, search, pagination in bounded queries."""
 
+import math
 import re
 from dataclasses import dataclass
 
-from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, func, select
 
 from coop.extensions import db
@@ -54,34 +54,60 @@ def _ordered(statement: Select, sort: str) -> Select:
     return statement.order_by(*(getattr(Idea, name).desc() for name in LIST_ORDERS[sort]))
 
 
-class IdeaPage(SelectPagination):
-    """A page of ideas whose total comes from idea_counts (a search counts its matches, up
-    to SEARCH_COUNT_MAX): never a count of the whole table."""
+@dataclass(frozen=True)
+class IdeaPage:
+    """A page of ideas and where it sits in the list. The total comes from idea_counts (a
+    search counts its matches, up to SEARCH_COUNT_MAX): never a count of the whole table;
+    None when the page was asked for without it."""
 
-    total_is_capped = False
+    items: list[Idea]
+    page: int
+    per_page: int
+    total: int | None
+    total_is_capped: bool = False
 
-    def _query_items(self) -> list[Idea]:
-        """The page's ids first, from the order's index alone, then just those ideas with
-        their authors and topics: a deep page never joins the rows it skips."""
-        ordered: Select = self._query_args["select"]
-        ids = ordered.with_only_columns(Idea.id).limit(self.per_page).offset(self._query_offset)
-        page = select(Idea).where(Idea.id.in_(ids.scalar_subquery()))
-        return list(db.session.scalars(page.order_by(*ordered._order_by_clauses)))
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.total / self.per_page) if self.total else 0
 
-    def _query_count(self) -> int:
-        filters: IdeaFilters = self._query_args["filters"]
-        if filters.query:
-            total = _count_matches(filters)
-            self.total_is_capped = total > SEARCH_COUNT_MAX
-            return min(total, SEARCH_COUNT_MAX)
-        statement = select(func.coalesce(func.sum(IdeaCount.count), 0))
-        if filters.topic:
-            statement = statement.join(Topic, Topic.id == IdeaCount.topic_id).where(
-                Topic.slug == filters.topic
-            )
-        if filters.stage:
-            statement = statement.where(IdeaCount.stage == filters.stage)
-        return db.session.scalar(statement)
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def _page_items(filters: IdeaFilters, page: int, per_page: int) -> list[Idea]:
+    """The page's ids first, from the order's index alone, then just those ideas: a deep
+    page never joins the rows it skips."""
+    ids = _ordered(_published(filters, select(Idea.id)), filters.sort)
+    ids = ids.limit(per_page).offset((page - 1) * per_page).scalar_subquery()
+    return list(db.session.scalars(_ordered(select(Idea).where(Idea.id.in_(ids)), filters.sort)))
+
+
+def _total(filters: IdeaFilters) -> tuple[int, bool]:
+    """How many published ideas the filters find, and whether a search's count was capped."""
+    if filters.query:
+        total = _count_matches(filters)
+        return min(total, SEARCH_COUNT_MAX), total > SEARCH_COUNT_MAX
+    statement = select(func.coalesce(func.sum(IdeaCount.count), 0))
+    if filters.topic:
+        statement = statement.join(Topic, Topic.id == IdeaCount.topic_id).where(
+            Topic.slug == filters.topic
+        )
+    if filters.stage:
+        statement = statement.where(IdeaCount.stage == filters.stage)
+    return db.session.scalar(statement), False
 
 
 def _published(filters: IdeaFilters, statement: Select) -> Select:
@@ -106,14 +132,7 @@ def list_ideas(
     filters: IdeaFilters, page: int = 1, per_page: int = PER_PAGE, count: bool = True
 ) -> IdeaPage:
     """A page of published ideas; `count=False` leaves out the total (home page lists)."""
-    statement = _ordered(_published(filters, select(Idea)), filters.sort)
-    return IdeaPage(
-        select=statement,
-        session=db.session(),
-        page=max(page, 1),
-        per_page=per_page,
-        max_per_page=None,
-        error_out=False,
-        count=count,
-        filters=filters,
-    )
+    page = max(page, 1)
+    items = _page_items(filters, page, per_page)
+    total, capped = _total(filters) if count else (None, False)
+    return IdeaPage(items, page, per_page, total, capped)

@@ -280,11 +280,15 @@ def create_topic(actor: Member, name: str, description: str) -> Topic:
     name = required_text(name, "name", 60, "a name")
     description = optional_text(description, "description", 280, "the description")
     slug = make_slug(name, "topic")
+    taken = Conflict("There is already a topic with that name.", "name")
     if db.session.scalar(select(Topic.id).where((Topic.name == name) | (Topic.slug == slug))):
-        raise Conflict("There is already a topic with that name.", "name")
+        raise taken
     topic = Topic(name=name, slug=slug, description=description)
     db.session.add(topic)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the same name added at the same moment
+        raise taken from error
     audit.record(actor, "topic.create", "topic", topic.id, name=name)
     return topic
 

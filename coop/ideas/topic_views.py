@@ -5,12 +5,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from coop.accounts.permissions import require_organiser
-from coop.errors import DomainError
 from coop.extensions import db
 from coop.ideas import services
 from coop.ideas.forms import TopicForm
 from coop.ideas.models import Topic
-from coop.web import CsrfForm, form_status, show_error
+from coop.web import CsrfForm, form_status, save
 
 bp = Blueprint("topics", __name__, url_prefix="/organise/topics")
 
@@ -20,29 +19,25 @@ bp = Blueprint("topics", __name__, url_prefix="/organise/topics")
 def index():
     require_organiser(current_user)
     form = TopicForm()
-    status = None
     if form.validate_on_submit():
-        try:
-            topic = services.create_topic(current_user, form.name.data, form.description.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = error.status
-        else:
-            flash(f"Topic “{topic.name}” added.", "success")
+        saved = save(
+            form, services.create_topic, current_user, form.name.data, form.description.data
+        )
+        if saved:
+            flash(f"Topic “{saved.value.name}” added.", "success")
             return redirect(url_for("topics.index"))
     all_topics = db.session.scalars(select(Topic).order_by(Topic.archived, Topic.name)).all()
     page = render_template(
         "ideas/topics.html", form=form, topics=all_topics, action_form=CsrfForm()
     )
-    return page, status or form_status(form)
+    return page, form_status(form)
 
 
 @bp.post("/<int:topic_id>/<any(archive, restore):action>")
 @login_required
 def archive(topic_id: int, action: str):
-    topic = services.set_topic_archived(current_user, topic_id, action == "archive")
-    db.session.commit()
+    topic = save(
+        None, services.set_topic_archived, current_user, topic_id, action == "archive"
+    ).value
     flash(f"Topic “{topic.name}” {'archived' if topic.archived else 'restored'}.", "success")
     return redirect(url_for("topics.index"))

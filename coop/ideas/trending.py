@@ -1,18 +1,17 @@
 """The "trending" order: supports an idea gained in the last TRENDING_DAYS, stored on the
 idea (Idea.trending_count). A support moves it at once, in the same transaction as the
-support itself; this task recounts every idea as supports age out of the window."""
+support itself; a task (coop/ideas/tasks.py) recounts every idea as supports age out of
+the window."""
 
 from datetime import datetime, timedelta
 
-from celery import shared_task
 from sqlalchemy import func, select, update
 
 from coop.cache import counts_only
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea, Reaction
 
 TRENDING_DAYS = 7
-TASK_NAME = "coop.ideas.refresh_trending"
 
 
 def window_start(now: datetime) -> datetime:
@@ -36,10 +35,3 @@ def refresh_trending(now: datetime) -> int:
     with counts_only(db.session):
         found = db.session.execute(statement, execution_options={"synchronize_session": False})
     return found.rowcount
-
-
-@shared_task(name=TASK_NAME)
-def refresh() -> int:
-    changed = refresh_trending(utcnow())
-    db.session.commit()
-    return changed

@@ -133,5 +133,5 @@ def comment(idea_id: int):
     idea = services.visible_idea(current_user, idea_id)
     form, comment = submit_comment(idea)
     if comment is None:
-        return _idea_page(idea, form, 400)
+        return _idea_page(idea, form, form_status(form))
     return redirect(comment_url(comment))

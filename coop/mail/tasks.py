@@ -1,4 +1,7 @@
+from collections.abc import Mapping
+
 from celery import shared_task
+from celery.schedules import crontab
 
 from coop.celery_app import enqueue
 from coop.extensions import db, utcnow
@@ -26,3 +29,13 @@ def forget_old_emails() -> int:
     removed = forget_finished_emails(utcnow() - KEPT_FOR)
     db.session.commit()
     return removed
+
+
+def beat_schedule(_config: Mapping) -> dict:
+    return {
+        "sweep-outbox": {"task": "coop.mail.sweep_outbox", "schedule": crontab()},
+        "forget-old-emails": {
+            "task": "coop.mail.forget_old_emails",
+            "schedule": crontab(hour=3, minute=15),
+        },
+    }

@@ -6,6 +6,7 @@ item or member (a newer suspension, a restore then a new hide) has replaced it, 
 alone. The audit entry says which it was (`undone`, or `superseded_by` the newer action)."""
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.models import Member, Role
 from coop.accounts.permissions import is_member, require_organiser
@@ -46,7 +47,10 @@ def appeal(actor: Member, action_id: int, statement: str) -> Appeal:
     statement = required_text(statement, "statement", 2000, "why you appeal")
     entry = Appeal(action_id=action.id, appellant_id=actor.id, statement=statement)
     db.session.add(entry)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # sent twice at the same moment
+        raise Conflict("You have already appealed this action.") from error
     return entry
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.models import Member
 from coop.accounts.permissions import require_contributor, require_organiser
@@ -70,7 +71,10 @@ def report(actor: Member, target_type: str, target_id: int, reason: str, note: s
         reporter_id=actor.id, target_type=target_type, target_id=target_id, reason=reason, note=note
     )
     db.session.add(entry)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the same report sent twice at the same moment
+        raise Conflict("You have already reported this.") from error
     model = CONTENT[target_type]
     db.session.execute(
         update(model).where(model.id == target_id).values(report_count=model.report_count + 1)

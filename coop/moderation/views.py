@@ -1,15 +1,12 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.permissions import require_organiser
-from coop.errors import Conflict, DomainError
-from coop.extensions import db
 from coop.limits import per_member
 from coop.moderation import appeals, queries, services
 from coop.moderation.forms import ActionForm, AppealForm, DecisionForm, ReportForm
 from coop.moderation.services import ACTIONS
-from coop.web import form_status, show_error
+from coop.web import form_status, save
 
 bp = Blueprint("moderation", __name__)
 ACTION_LABELS = {
@@ -45,16 +42,9 @@ def item(target_type: str, target_id: int):
     form = ActionForm()
     form.action.choices = [(a, ACTION_LABELS[a]) for a in sorted(ACTIONS[target_type])]
     if form.validate_on_submit():
-        try:
-            services.act(current_user, form.action.data, target_type, target_id,
-                         form.reason.data, form.category.data or None, form.days.data)  # fmt: skip
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status != 400:
-                raise
-            show_error(form, error)
-        else:
+        saved = save(form, services.act, current_user, form.action.data, target_type, target_id,
+                     form.reason.data, form.category.data or None, form.days.data)  # fmt: skip
+        if saved:
             flash(f"Done: {ACTION_LABELS[form.action.data].lower()}.", "success")
             return redirect(url_for("moderation.queue"))
     page = render_template(
@@ -75,18 +65,9 @@ def report(target_type: str, target_id: int):
     services.reportable(current_user, target_type, target_id)
     form = ReportForm()
     if form.validate_on_submit():
-        try:
-            services.report(current_user, target_type, target_id, form.reason.data, form.note.data)
-            db.session.commit()
-        except IntegrityError as error:  # the same report sent twice at the same moment
-            db.session.rollback()
-            raise Conflict("You have already reported this.") from error
-        except DomainError as error:
-            db.session.rollback()
-            if error.status != 400 or not error.field:
-                raise
-            show_error(form, error)
-        else:
+        saved = save(form, services.report, current_user, target_type, target_id,
+                     form.reason.data, form.note.data)  # fmt: skip
+        if saved:
             flash("Thank you. Moderators will look at your report.", "success")
             return redirect(url_for("site.home"))
     page = render_template("moderation/report.html", form=form, target_type=target_type)
@@ -104,19 +85,11 @@ def mine():
 def appeal(action_id: int):
     action = appeals.check_can_appeal(current_user, action_id)
     form = AppealForm()
-    if form.validate_on_submit():
-        try:
-            appeals.appeal(current_user, action_id, form.statement.data)
-            db.session.commit()
-        except IntegrityError as error:  # sent twice at the same moment
-            db.session.rollback()
-            raise Conflict("You have already appealed this action.") from error
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            flash("Your appeal is sent. Another organiser will decide it.", "success")
-            return redirect(url_for("moderation.mine"))
+    if form.validate_on_submit() and save(
+        form, appeals.appeal, current_user, action_id, form.statement.data
+    ):
+        flash("Your appeal is sent. Another organiser will decide it.", "success")
+        return redirect(url_for("moderation.mine"))
     page = render_template("moderation/appeal.html", form=form, action=action)
     return page, form_status(form)
 
@@ -129,7 +102,6 @@ def decide(appeal_id: int):
         require_organiser(current_user)
         flash("Choose a decision and give a reason.", "error")
         return redirect(url_for("moderation.queue"))
-    appeals.decide(current_user, appeal_id, form.outcome.data, form.reason.data)
-    db.session.commit()
+    save(None, appeals.decide, current_user, appeal_id, form.outcome.data, form.reason.data)
     flash("The appeal is decided and the member told.", "success")
     return redirect(url_for("moderation.queue"))

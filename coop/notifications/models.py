@@ -1,9 +1,8 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, func, select
-from sqlalchemy.orm import Mapped, column_property, mapped_column
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.accounts.models import Member
 from coop.extensions import UTCDateTime, db, utcnow
 
 
@@ -17,14 +16,3 @@ class Notification(db.Model):
     link: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-# The count in every signed-in page's navigation: loaded with the signed-in member
-# (coop/accounts/sessions.py), in the same statement, rather than by a query of its own.
-Member.unread_notifications = column_property(
-    select(func.count())
-    .where(Notification.member_id == Member.id, Notification.read_at.is_(None))
-    .correlate_except(Notification)
-    .scalar_subquery(),
-    deferred=True,
-)

@@ -1,9 +1,8 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from coop.extensions import db
 from coop.notifications import services
-from coop.web import CsrfForm
+from coop.web import CsrfForm, save
 
 bp = Blueprint("notifications", __name__)
 
@@ -21,6 +20,5 @@ def index():
 @bp.post("/notifications/read")
 @login_required
 def mark_read():
-    services.mark_all_read(current_user)
-    db.session.commit()
+    save(None, services.mark_all_read, current_user)
     return redirect(url_for("notifications.index"))

@@ -8,12 +8,11 @@ from wtforms.validators import InputRequired
 
 from coop.accounts.forms import password_field
 from coop.accounts.sessions import end_session
-from coop.errors import DomainError
-from coop.extensions import checkpoint_sqlite, db
+from coop.extensions import checkpoint_sqlite
 from coop.limits import attempts, member_key, succeeded
 from coop.privacy import deletion
 from coop.validation import TextForm
-from coop.web import show_error
+from coop.web import form_status, save
 
 bp = Blueprint("account_deletion", __name__)
 
@@ -41,27 +40,19 @@ class DeleteAccountForm(TextForm):
 def delete():
     member = current_user._get_current_object()
     form = DeleteAccountForm()
-    status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
-        try:
-            erasure = deletion.delete_account(
-                member, form.password.data, form.contributions.data == KEEP
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = error.status
-        else:
+        keep = form.contributions.data == KEEP
+        saved = save(form, deletion.delete_account, member, form.password.data, keep)
+        if saved:
             checkpoint_sqlite()  # before this request opens another transaction
-            deletion.remove_export_files(erasure.export_files)
+            deletion.remove_export_files(saved.value.export_files)
             end_session()
             session[CHOICE_KEY] = form.contributions.data  # for the goodbye page, once
             return redirect(url_for("account_deletion.deleted"))
     page = render_template(
         "privacy/delete.html", form=form, last_admin=deletion.is_last_admin(member)
     )
-    return page, status
+    return page, form_status(form)
 
 
 @bp.get("/account/deleted")

@@ -10,15 +10,14 @@ from flask_login import current_user, login_required
 from wtforms import HiddenField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from coop.errors import DomainError
-from coop.extensions import db, utcnow
+from coop.extensions import utcnow
 from coop.limits import attempts, failed, member_key, succeeded
 from coop.privacy import export
 from coop.privacy.models import ExportStatus
 from coop.security import MAX_PASSWORD_LENGTH
 from coop.uktime import to_uk
 from coop.validation import TextForm
-from coop.web import show_error
+from coop.web import form_status, save
 
 bp = Blueprint("data_export", __name__)
 
@@ -64,23 +63,16 @@ def _download_form(token: str) -> DownloadForm:
 @attempts("LIMIT_EXPORT_REQUESTS", member_key, refund_when=failed)
 def request_export():
     form = ExportRequestForm()
-    status = 400
-    if form.validate_on_submit():
-        try:
-            export.request_export(current_user, form.password.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = error.status
-        else:
-            flash(
-                "We are preparing a copy of your data. We will email you a link when it is "
-                "ready; it may take a few minutes.",
-                "success",
-            )
-            return redirect(url_for("accounts.account", _anchor="export-heading"))
-    return render_template("privacy/export_request.html", export_form=form), status
+    if form.validate_on_submit() and save(
+        form, export.request_export, current_user, form.password.data
+    ):
+        flash(
+            "We are preparing a copy of your data. We will email you a link when it is "
+            "ready; it may take a few minutes.",
+            "success",
+        )
+        return redirect(url_for("accounts.account", _anchor="export-heading"))
+    return render_template("privacy/export_request.html", export_form=form), form_status(form)
 
 
 @bp.get("/account/export/download")

@@ -12,10 +12,9 @@ from flask import (
 from flask_login import current_user, login_required
 
 from coop.errors import Invalid
-from coop.extensions import db
 from coop.privacy import services
 from coop.privacy.models import ConsentKind
-from coop.web import safe_next
+from coop.web import safe_next, save
 
 bp = Blueprint("privacy", __name__)
 
@@ -60,8 +59,7 @@ def accept():
     error = None
     if request.method == "POST":
         if request.form.get("accept") == "yes":
-            services.accept_notice(current_user, _version())
-            db.session.commit()
+            save(None, services.accept_notice, current_user, _version())
             flash("Thank you. You can take part again.", "success")
             return redirect(target)
         error = "Tick the box to say you have read the new privacy notice."
@@ -74,12 +72,13 @@ def accept():
 def consents():
     if request.form.get("form") != "consents":  # unticked boxes send nothing: be sure
         raise Invalid("Send your choices from the consents form on your account page.")
-    changed = services.change_consents(
+    changed = save(
+        None,
+        services.change_consents,
         current_user,
         political_opinions=request.form.get("political_opinions") == "yes",
         email_updates=request.form.get("email_updates") == "yes",
-    )
-    db.session.commit()
+    ).value
     if ConsentKind.POLITICAL_OPINIONS in changed and not current_user.political_opinions_consent:
         flash(
             "You have withdrawn your consent: your supports, oppositions and open ballots are "

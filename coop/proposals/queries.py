@@ -3,15 +3,30 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, union_all
 
 from coop.accounts.models import Member
 from coop.accounts.permissions import sees_members_only
+from coop.cache import INF, changes_by_the_clock
 from coop.extensions import db, utcnow
 from coop.proposals.models import Proposal, Visibility
 from coop.proposals.services import close_due_proposals
 
 RESULTS_SHOWN = 50
+
+
+@changes_by_the_clock
+def next_vote_change() -> float:
+    """When the next vote opens or closes (a timestamp): kept pages showing votes expire
+    then (coop/cache.py)."""
+    now = utcnow()
+    live = Proposal.withdrawn_at.is_(None), Proposal.closed_at.is_(None)
+    moments = union_all(
+        select(func.min(Proposal.opens_at).label("at")).where(*live, Proposal.opens_at > now),
+        select(func.min(Proposal.closes_at).label("at")).where(*live, Proposal.closes_at > now),
+    ).subquery()
+    soonest: datetime | None = db.session.scalar(select(func.min(moments.c.at)))
+    return soonest.timestamp() if soonest else INF
 
 
 @dataclass

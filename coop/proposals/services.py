@@ -176,11 +176,8 @@ def cast_vote(actor: Member, proposal_id: int, choice: str, now: datetime | None
         if box is None:
             break
         sealed = ballots.seal(box.box_id, box.public, WEIGHTS, index)
-        locked = ballots.lock_open(
-            box.box_id, actor.id, _STILL_OPEN, {"proposal_id": proposal_id, "now": now}
-        )
-        if locked is not None and locked.public == box.public:
-            ballots.put(locked, actor.id, sealed)
+        rule = {"proposal_id": proposal_id, "now": now}
+        if ballots.cast(sealed, actor.id, _STILL_OPEN, rule) is not None:
             return Cast(box.slug, sealed.tracker)
     proposal = visible_proposal(actor, proposal_id)  # nothing written: say why
     if proposal.withdrawn_at is not None:

@@ -1,4 +1,7 @@
+from collections.abc import Mapping
+
 from celery import shared_task
+from celery.schedules import crontab
 
 from coop.ballots.services import destroy_spent_keys
 from coop.proposals.services import close_due_proposals
@@ -11,3 +14,7 @@ def close_due() -> int:
     closed = close_due_proposals()
     destroy_spent_keys()
     return closed
+
+
+def beat_schedule(_config: Mapping) -> dict:
+    return {"close-due-proposals": {"task": "coop.proposals.close_due", "schedule": crontab()}}

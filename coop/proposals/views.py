@@ -7,8 +7,7 @@ from coop.ballots.record import format_tracker, parse_tracker
 from coop.ballots.services import destroy_spent_keys
 from coop.comments.forms import CommentForm
 from coop.comments.views import comment_url, discussion_context, submit_comment
-from coop.errors import DomainError
-from coop.extensions import db, utcnow
+from coop.extensions import utcnow
 from coop.ideas.services import get_idea
 from coop.limits import per_member
 from coop.proposals import queries, services
@@ -16,7 +15,7 @@ from coop.proposals.forms import ProposalForm, VoteForm
 from coop.proposals.models import Proposal
 from coop.uktime import from_uk_local
 from coop.validation import database_id
-from coop.web import CsrfForm, form_status, members_form, show_error
+from coop.web import CsrfForm, form_status, members_form, save
 
 bp = Blueprint("proposals", __name__)
 
@@ -42,25 +41,22 @@ def new():
     if request.method == "GET" and idea is not None:
         form.question.data = f"Should we adopt the idea “{idea.title}”?"
     if form.validate_on_submit():
-        try:
-            proposal = services.create_proposal(
-                current_user,
-                form.question.data,
-                form.body.data,
-                from_uk_local(form.opens_at.data),
-                from_uk_local(form.closes_at.data),
-                form.rule.data,
-                form.quorum_percent.data,
-                form.visibility.data,
-                idea_id=idea.id if idea else None,
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        saved = save(
+            form,
+            services.create_proposal,
+            current_user,
+            form.question.data,
+            form.body.data,
+            from_uk_local(form.opens_at.data),
+            from_uk_local(form.closes_at.data),
+            form.rule.data,
+            form.quorum_percent.data,
+            form.visibility.data,
+            idea_id=idea.id if idea else None,
+        )
+        if saved:
             flash("The proposal is published.", "success")
-            return redirect(proposal_url(proposal))
+            return redirect(proposal_url(saved.value))
     page = render_template("proposals/form.html", form=form, idea=idea)
     return page, form_status(form)
 
@@ -104,27 +100,28 @@ def _proposal_page(proposal: Proposal, comment_form, vote_form, status: int = 20
 def vote(proposal_id: int):
     require_contributor(current_user)
     form = VoteForm()
-    if not form.validate_on_submit():
-        proposal = services.visible_proposal(current_user, proposal_id, with_idea=False)
-        return _proposal_page(proposal, CommentForm(), form, 400)
-    cast = services.cast_vote(current_user, proposal_id, form.choice.data)
-    db.session.commit()
-    flash(
-        "Your vote is recorded, encrypted. Its tracker is "
-        f"{format_tracker(cast.tracker)}. You can change your vote until voting closes.",
-        "success",
-    )
-    return redirect(
-        url_for("proposals.show", proposal_id=proposal_id, slug=cast.slug, _anchor="vote")
-    )
+    if form.validate_on_submit():
+        saved = save(form, services.cast_vote, current_user, proposal_id, form.choice.data)
+        if saved:
+            cast = saved.value
+            flash(
+                "Your vote is recorded, encrypted. Its tracker is "
+                f"{format_tracker(cast.tracker)}. You can change your vote until voting closes.",
+                "success",
+            )
+            return redirect(
+                url_for("proposals.show", proposal_id=proposal_id, slug=cast.slug, _anchor="vote")
+            )
+    proposal = services.visible_proposal(current_user, proposal_id, with_idea=False)
+    return _proposal_page(proposal, CommentForm(), form, form_status(form))
 
 
 @bp.post("/proposals/<int:proposal_id>/withdraw")
 @login_required
 def withdraw(proposal_id: int):
-    proposal = services.withdraw_proposal(current_user, proposal_id, request.form.get("reason"))
-    db.session.commit()
-    destroy_spent_keys()
+    reason = request.form.get("reason")
+    proposal = save(None, services.withdraw_proposal, current_user, proposal_id, reason).value
+    destroy_spent_keys()  # the withdrawn vote's key, once its discarding is committed
     flash("The proposal is withdrawn and its votes discarded.", "info")
     return redirect(proposal_url(proposal))
 
@@ -136,7 +133,7 @@ def comment(proposal_id: int):
     proposal = services.visible_proposal(current_user, proposal_id)
     form, comment = submit_comment(proposal)
     if comment is None:
-        return _proposal_page(proposal, form, VoteForm(), 400)
+        return _proposal_page(proposal, form, VoteForm(), form_status(form))
     return redirect(comment_url(comment, proposal))
 
 

@@ -4,13 +4,11 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from coop.accounts.permissions import require_organiser
-from coop.errors import DomainError
-from coop.extensions import db
 from coop.read_only import read_only
 from coop.updates import services
 from coop.updates.forms import DeleteUpdateForm, UpdateForm
 from coop.updates.models import Update
-from coop.web import form_status, members_form, page_number, show_error
+from coop.web import form_status, members_form, page_number, save
 
 bp = Blueprint("updates", __name__)
 
@@ -45,20 +43,17 @@ def _update_page(update: Update, delete_form: DeleteUpdateForm, status: int = 20
 def new():
     require_organiser(current_user)
     form = UpdateForm()
-    status = None
     if form.validate_on_submit():
-        try:
-            update = services.publish_update(current_user, form.title.data, form.body.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = error.status
-        else:
+        saved = save(form, services.publish_update, current_user, *_update_fields(form))
+        if saved:
             flash("The update is published.", "success")
-            return redirect(update_url(update))
+            return redirect(update_url(saved.value))
     page = render_template("updates/form.html", form=form, update=None)
-    return page, status or form_status(form)
+    return page, form_status(form)
+
+
+def _update_fields(form: UpdateForm) -> tuple:
+    return form.title.data, form.body.data
 
 
 @bp.route("/organise/updates/<int:update_id>/edit", methods=["GET", "POST"])
@@ -67,20 +62,13 @@ def edit(update_id: int):
     require_organiser(current_user)
     update = services.get_update(update_id)
     form = UpdateForm(obj=update)
-    status = None
-    if form.validate_on_submit():
-        try:
-            services.edit_update(current_user, update.id, form.title.data, form.body.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = error.status
-        else:
-            flash("Your changes are saved.", "success")
-            return redirect(update_url(update))
+    if form.validate_on_submit() and save(
+        form, services.edit_update, current_user, update.id, *_update_fields(form)
+    ):
+        flash("Your changes are saved.", "success")
+        return redirect(update_url(update))
     page = render_template("updates/form.html", form=form, update=update)
-    return page, status or form_status(form)
+    return page, form_status(form)
 
 
 @bp.post("/organise/updates/<int:update_id>/delete")
@@ -89,16 +77,10 @@ def delete(update_id: int):
     require_organiser(current_user)
     update = services.get_update(update_id)
     form = DeleteUpdateForm()
-    title, status = update.title, None
-    if form.validate_on_submit():
-        try:
-            services.delete_update(current_user, update.id, form.reason.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = error.status
-        else:
-            flash(f"The update “{title}” is deleted.", "info")
-            return redirect(url_for("updates.index"))
-    return _update_page(update, form, status or form_status(form))
+    title = update.title  # the row is gone after the commit
+    if form.validate_on_submit() and save(
+        form, services.delete_update, current_user, update.id, form.reason.data
+    ):
+        flash(f"The update “{title}” is deleted.", "info")
+        return redirect(url_for("updates.index"))
+    return _update_page(update, form, form_status(form))

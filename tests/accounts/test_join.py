@@ -1,5 +1,7 @@
 from sqlalchemy import select
 
+from coop.accounts import services
+from coop.accounts.services import find_by_email
 from coop.extensions import db
 from coop.privacy.models import ConsentRecord
 from tests.support import PASSWORD, body_of, load_member, make_member, submit
@@ -60,6 +62,31 @@ def test_joining_with_a_taken_address_answers_the_same_and_warns_the_owner(app, 
     [email] = outbox.to("rosa@example.org")
     assert email["Subject"] == "Someone tried to join with your email address"
     assert "/verify/" not in body_of(email)
+
+
+def test_joining_at_the_same_moment_as_the_owner_answers_the_same(app, client, outbox, monkeypatch):
+    """The address is free when looked up and taken when written (the owner's join committed
+    in between): only the second join's rows are undone, and it is answered as for any
+    address already taken, the owner warned."""
+    make_member(app, email="rosa@example.org", name="Original Rosa")
+    with app.app_context():
+        consents = len(db.session.scalars(select(ConsentRecord)).all())
+    looked_up = []
+
+    def free_the_first_time(email: str):
+        looked_up.append(email)
+        return None if len(looked_up) == 1 else find_by_email(email)
+
+    monkeypatch.setattr(services, "find_by_email", free_the_first_time)
+    response = submit(client, "/join", join_data(display_name="Impostor"))
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/check-your-email/join"
+    assert load_member(app, "rosa@example.org").display_name == "Original Rosa"
+    with app.app_context():
+        assert len(db.session.scalars(select(ConsentRecord)).all()) == consents
+    [email] = outbox.to("rosa@example.org")
+    assert email["Subject"] == "Someone tried to join with your email address"
 
 
 def test_check_email_page_reads_the_same_for_new_and_taken_addresses(app, client):

@@ -12,8 +12,7 @@ from sqlalchemy import select, update
 
 from coop import create_app
 from coop.accounts import second_factor
-from coop.accounts.models import Member, Role
-from coop.accounts.second_factor import RecoveryCode
+from coop.accounts.models import Member, RecoveryCode, Role
 from coop.errors import Invalid
 from coop.extensions import db, utcnow
 from tests.support import PASSWORD, TOTP_SECRET, load_member, make_member

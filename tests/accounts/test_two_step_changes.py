@@ -6,8 +6,7 @@ import re
 import pyotp
 from sqlalchemy import select
 
-from coop.accounts.models import Role
-from coop.accounts.second_factor import RecoveryCode
+from coop.accounts.models import RecoveryCode, Role
 from coop.audit.models import AuditEntry
 from coop.extensions import db
 from tests.accounts.test_second_factor import organiser_without_two_step

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 
 from tests.accounts.test_join import join_data
-from tests.support import PASSWORD, load_member, make_member, sign_in, submit
+from tests.support import PASSWORD, csrf_token, load_member, make_member, sign_in, submit
 
 WITH_PASSWORD = {"password": PASSWORD}
 
@@ -11,6 +11,14 @@ WITH_PASSWORD = {"password": PASSWORD}
 def join_and_get_link(client, outbox, **changes) -> str:
     submit(client, "/join", join_data(**changes))
     return outbox.last_link("rosa@example.org")
+
+
+def open_and_confirm(client, link: str, data: dict) -> list:
+    """Open a link that cannot be used (it says so at once, with no form), and confirm it
+    anyway, as from its page opened while it still worked: both answers."""
+    opened = client.get(link)
+    confirmed = client.post(link, data={"csrf_token": csrf_token(client, "/sign-in"), **data})
+    return [opened, confirmed]
 
 
 def test_following_the_link_and_confirming_verifies_the_member(app, client, outbox):
@@ -62,25 +70,29 @@ def test_opening_the_link_without_confirming_changes_nothing(app, client, outbox
 def test_a_used_link_says_so(app, client, outbox):
     link = join_and_get_link(client, outbox)
     submit(client, link, WITH_PASSWORD)
-    response = submit(client, link, WITH_PASSWORD)
-    assert response.status_code == 409
-    assert "already been used" in response.get_data(as_text=True)
+    for response in open_and_confirm(client, link, WITH_PASSWORD):
+        assert response.status_code == 409
+        html = response.get_data(as_text=True)
+        assert "already been used" in html
+        assert "There is a problem with this link" in html
+        assert 'href="/resend-verification"' in html
 
 
 def test_an_expired_link_is_refused(app, client, outbox):
     link = join_and_get_link(client, outbox)
     with time_machine.travel(datetime.now(UTC) + timedelta(hours=49)):
-        response = submit(client, link, WITH_PASSWORD)
-    assert response.status_code == 400
-    assert "expired" in response.get_data(as_text=True)
+        responses = open_and_confirm(client, link, WITH_PASSWORD)
+    for response in responses:
+        assert response.status_code == 400
+        assert "expired" in response.get_data(as_text=True)
     assert not load_member(app, "rosa@example.org").is_verified
 
 
 def test_a_forged_link_is_refused(app, client, outbox):
     link = join_and_get_link(client, outbox)
-    response = submit(client, link[:-3] + "abc", WITH_PASSWORD)
-    assert response.status_code == 400
-    assert "not valid" in response.get_data(as_text=True)
+    for response in open_and_confirm(client, link[:-3] + "abc", WITH_PASSWORD):
+        assert response.status_code == 400
+        assert "not valid" in response.get_data(as_text=True)
     assert not load_member(app, "rosa@example.org").is_verified
 
 
@@ -120,6 +132,6 @@ def test_a_link_for_an_address_since_changed_is_refused(app, client, outbox):
         member = db.session.query(Member).one()
         member.email = "other@example.org"
         db.session.commit()
-    response = submit(client, link, WITH_PASSWORD)
-    assert response.status_code == 400
+    for response in open_and_confirm(client, link, WITH_PASSWORD):
+        assert response.status_code == 400
     assert not load_member(app, "other@example.org").is_verified

@@ -1,6 +1,8 @@
 """The results of every closed public vote as CSV and JSON: one row each, the published
 counts and outcome, nothing open, withdrawn or for members only, and no formula to run."""
 
+from datetime import UTC
+
 import pytest
 
 from tests.feeds.helpers import (
@@ -53,8 +55,8 @@ def test_the_csv_has_one_row_per_closed_public_vote_with_its_published_result(ap
         "id": str(proposal.id),
         "question": "Adopt the charter?",
         "url": f"{BASE}/proposals/{proposal.id}/adopt-the-charter",
-        "opened_at": proposal.opens_at.isoformat(timespec="seconds"),
-        "closed_at": proposal.closes_at.isoformat(timespec="seconds"),
+        "opened_at": proposal.opens_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "closed_at": proposal.closes_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "rule": "two_thirds",
         "quorum_percent": "",
         "quorum_met": "true",

@@ -79,6 +79,27 @@ def test_a_duplicate_topic_name_is_refused_with_409_beside_the_field(app, organi
     assert count_rows(app, Topic) == 1
 
 
+def test_a_topic_added_twice_at_the_same_moment_is_refused_beside_the_field(
+    app, organiser, monkeypatch
+):
+    """The name's unique key decides when both checks ran before either was written."""
+    make_topic(app, "Housing")
+    real = db.session.scalar
+
+    def misses_the_other(statement, *args, **kwargs):
+        if "topics" in str(statement) and "ideas" not in str(statement):
+            return None  # the other organiser's topic, not yet committed when we looked
+        return real(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "scalar", misses_the_other)
+    response = submit(organiser, TOPICS, {"name": "Housing"})
+    monkeypatch.undo()
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "There is already a topic with that name." in html.split('id="name-error"')[1]
+    assert count_rows(app, Topic) == 1
+
+
 def test_an_empty_or_long_topic_name_is_refused_beside_the_field(app, organiser):
     for name, message in [("", "Enter a name."), ("  ", "Enter a name."), ("x" * 61, "60 char")]:
         response = submit(organiser, TOPICS, {"name": name})

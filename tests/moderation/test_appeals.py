@@ -1,8 +1,13 @@
 from datetime import timedelta
 
+import pytest
+
 from coop.accounts.models import Role
+from coop.accounts.services import find_by_email
 from coop.audit.models import AuditEntry
-from coop.extensions import utcnow
+from coop.errors import Conflict
+from coop.extensions import db, utcnow
+from coop.moderation import appeals
 from coop.moderation.models import Appeal, ModerationAction
 from tests.moderation.helpers import (
     AUTHOR,
@@ -41,6 +46,20 @@ def test_an_author_appeals_once(app):
     assert "Appeal this" in author.get("/account/moderation").get_data(as_text=True)
     assert appeal(author, action_id).status_code == 302
     assert author.get(f"/appeals/{action_id}").status_code == 409
+    assert len(rows(app, Appeal)) == 1
+
+
+def test_an_appeal_sent_twice_at_the_same_moment_is_a_conflict(app, monkeypatch):
+    """The second of two appeals sent at once passes the check before the first is written:
+    the unique key refuses it, and the member is told they have already appealed."""
+    _, action_id = hidden_idea(app)
+    assert appeal(client_for(app, AUTHOR), action_id).status_code == 302
+    with app.app_context():
+        author = find_by_email(AUTHOR)
+        monkeypatch.setattr(db.session(), "scalar", lambda *args, **kwargs: None)  # no appeal yet
+        with pytest.raises(Conflict, match="already appealed"):
+            appeals.appeal(author, action_id, "Again.")
+        db.session.rollback()
     assert len(rows(app, Appeal)) == 1
 
 

@@ -1,4 +1,10 @@
+import pytest
+
+from coop.accounts.services import find_by_email
+from coop.errors import Conflict
+from coop.extensions import db
 from coop.ideas.models import Idea
+from coop.moderation import services
 from coop.moderation.models import Report
 from tests.moderation.helpers import AUTHOR, client_for, notifications_of, people, rows
 from tests.support import load_member, make_idea, make_member, quick_members, sign_in, submit
@@ -21,11 +27,28 @@ def test_a_member_reports_an_idea_once(app):
     assert (entry.reason, entry.note) == ("spam", "Advertising")
 
 
+def test_a_report_sent_twice_at_the_same_moment_is_a_conflict(app, monkeypatch):
+    """The second of two reports sent at once passes the check before the first is written:
+    the unique key refuses it, and the member is told as for any report sent again."""
+    people(app)
+    idea_id = make_idea(app)
+    make_member(app, email="r@example.org", name="Rita")
+    assert report(client_for(app, "r@example.org"), idea_id).status_code == 302
+    with app.app_context():
+        rita = find_by_email("r@example.org")
+        monkeypatch.setattr(db.session(), "scalar", lambda *args, **kwargs: None)  # no report yet
+        with pytest.raises(Conflict, match="already reported"):
+            services.report(rita, "idea", idea_id, "spam", "")
+        db.session.rollback()
+    assert len(rows(app, Report)) == 1
+
+
 def test_one_cannot_report_ones_own_idea(app):
     people(app)
     idea_id = make_idea(app)
     response = report(client_for(app, AUTHOR), idea_id)
     assert response.status_code == 400
+    assert "You cannot report your own contribution." in response.get_data(as_text=True)
     assert rows(app, Report) == []
 
 

@@ -3,11 +3,11 @@ the same moment against the real Redis (issue 18, item 8): each guess is counted
 password is checked, so a cap of 10 lets 10 through however many arrive together."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from coop.accounts.models import Member
 from coop.extensions import db
-from coop.privacy.models import DataExport
+from coop.privacy.models import DataExport, ExportStatus
 from tests.parallel import copy_of, own_prefix, post_at_once
 from tests.support import PASSWORD, csrf_token, make_member, sign_in
 
@@ -109,7 +109,25 @@ def test_copies_asked_for_at_once_are_limited_by_what_was_done(app_factory, redi
     statuses = post_at_once([copy_of(app, client) for _ in range(6)], EXPORT, forms)
 
     # Refused by the limit (429) or because a copy is already being made (409, which gives
-    # its count back): whichever comes first under load, never more than 2 copies.
+    # its count back, test below): whichever comes first under load, never more than 2 copies.
     assert 1 <= statuses.count(302) <= 2
     assert set(statuses) - {302} <= {409, 429}
     assert rows(app, DataExport) == statuses.count(302)
+
+
+def test_a_refusal_answered_by_the_error_page_gives_its_count_back(app_factory, redis_url):
+    """A 409 raised to the error page (a copy is still being made) counts no more than one
+    sent back with the form: asking again while waiting never ends in "too many attempts"."""
+    app = app_factory(RATELIMIT_STORAGE_URI=redis_url, LIMIT_EXPORT_REQUESTS="2 per hour",
+                      **own_prefix())  # fmt: skip
+    make_member(app)
+    client = app.test_client()
+    sign_in(client)
+    form = {"csrf_token": csrf_token(client, "/account"), "password": PASSWORD}
+    assert client.post(EXPORT, data=form).status_code == 302
+    with app.app_context():  # the copy is still being made
+        db.session.execute(update(DataExport).values(status=ExportStatus.PENDING))
+        db.session.commit()
+    statuses = [client.post(EXPORT, data=form).status_code for _ in range(4)]
+    assert statuses == [409] * 4
+    assert rows(app, DataExport) == 1
