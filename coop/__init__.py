@@ -26,7 +26,8 @@ def create_app(config_name: str | None = None, overrides: Mapping | None = None)
 
     register_extensions(app)
     register_blueprints(app)
-    register_hooks(app)
+    register_request_pipeline(app)
+    register_templates(app)
     register_commands(app)  # `flask coop ...`: each feature's cli.py adds its commands
     return app
 
@@ -55,8 +56,9 @@ def check_production_config(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from coop.cache import register_cache
     from coop.celery_app import celery_init_app
-    from coop.extensions import csrf, db, limiter, login_manager, migrate, ping_idle_connections
+    from coop.extensions import db, migrate, ping_idle_connections
     from coop.limits import keep_limits_when_redis_is_down
 
     db.init_app(app)
@@ -64,11 +66,9 @@ def register_extensions(app: Flask) -> None:
         for engine in db.engines.values():
             ping_idle_connections(engine, app.config["DB_IDLE_PING_SECONDS"])
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
-    csrf.init_app(app)
-    login_manager.init_app(app)
     keep_limits_when_redis_is_down(app)  # limits in memory while Redis is down, never a 500
-    limiter.init_app(app)
     celery_init_app(app)
+    register_cache(app)  # kept pages and fragments (Redis, or a folder), when PAGE_CACHE_SECONDS
 
 
 def register_blueprints(app: Flask) -> None:
@@ -116,24 +116,58 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
-def register_hooks(app: Flask) -> None:
-    from coop.ballots.record import format_tracker
+def register_request_pipeline(app: Flask) -> None:
+    """Every app-wide hook, in the order it runs (tests/test_request_pipeline.py checks it).
+    Nothing else adds one: a feature's hook is imported and registered here."""
+    from coop.accounts.sessions import keep_session_alive
+    from coop.api.http import WithoutCookies, api_headers
     from coop.errors import register_error_handlers
-    from coop.fragments import register_fragments
-    from coop.moderation.states import REASONS
-    from coop.pagecache import register_page_cache
-    from coop.read_only import register_read_only
-    from coop.security import redact_tokens_in_access_log, register_security_headers
-    from coop.uktime import iso, uk_date, uk_datetime
-    from coop.web import template_globals, url_pattern
+    from coop.extensions import csrf, limiter, login_manager
+    from coop.pagecache import keep_page, serve_kept_page
+    from coop.privacy.export_views import export_helpers
+    from coop.privacy.views import ask_for_the_new_notice
+    from coop.read_only import without_transaction
+    from coop.security import redact_tokens_in_access_log, security_headers
+    from coop.web import template_globals
 
+    caching = "coop.cache" in app.extensions
+    # Around the app: /api/ requests arrive without cookies and leave without setting any.
+    app.wsgi_app = WithoutCookies(app.wsgi_app)
+    # The extensions' hooks first: before the view, CSRF (a form without its token is a 400
+    # before anything is counted or loaded), then the rate limits; after it, their hooks run
+    # last (the limit's headers, then the "remember me" cookie).
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    before = [
+        *([serve_kept_page] if caching else []),  # a visitor's kept page: no database at all
+        without_transaction,  # @read_only views run outside a transaction (PostgreSQL)
+        keep_session_alive,  # the signed-in member loaded; an idle sign-in ended
+        ask_for_the_new_notice,  # a changed privacy notice is read before anything else
+    ]
+    for hook in before:
+        app.before_request(hook)
+    after = [  # in the order they run: Flask runs them last registered first
+        *([keep_page] if caching else []),  # a visitor's page kept, before any cookie header
+        security_headers,  # CSP and the rest; "private, no-store" on anything with a cookie
+        api_headers,  # /api/: CORS, caching by anyone, ETags, the limit's headers
+    ]
+    for hook in reversed(after):
+        app.after_request(hook)
+    app.context_processor(template_globals)  # the unread count in every page's header
+    app.context_processor(export_helpers)  # the account page's "Your data" section
     register_error_handlers(app)
-    register_security_headers(app)
-    redact_tokens_in_access_log(app)  # links' tokens never reach the access log
-    register_page_cache(app)  # after the headers: its after_request runs before theirs
-    register_read_only(app)  # orders the page cache's hook and its own before the member's
-    register_fragments(app)
-    app.context_processor(template_globals)
+    redact_tokens_in_access_log(app)  # links' tokens never reach the development log
+
+
+def register_templates(app: Flask) -> None:
+    from coop.ballots.record import format_tracker
+    from coop.fragments import keep_fragment
+    from coop.moderation.states import REASONS
+    from coop.uktime import iso, uk_date, uk_datetime
+    from coop.web import url_pattern
+
+    app.add_template_global(keep_fragment)
     app.add_template_global(url_pattern)
     app.add_template_global(REASONS, "reasons")  # moderation's reasons, named on many pages
     app.add_template_filter(uk_datetime)

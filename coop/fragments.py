@@ -11,17 +11,13 @@ reader gets their own back.
 
 import hashlib
 
-from flask import Flask, g
+from flask import g
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from coop import cache, pagecache
 
 TOKEN_SLOT = "coop-csrf-token-slot"  # noqa: S105 - a placeholder, not a secret
-
-
-def register_fragments(app: Flask) -> None:
-    app.add_template_global(keep_fragment)
 
 
 def fragment_key(name: str, *vary) -> str | None:

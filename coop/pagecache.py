@@ -10,7 +10,7 @@ sets a cookie is never kept. Responses carry an ETag, so browsers revalidate wit
 import hashlib
 from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, g, request
+from flask import Response, current_app, g, request
 
 from coop import cache
 
@@ -26,13 +26,6 @@ CACHEABLE: dict[str, tuple[str, ...]] = {
 EVERY_PARAMETER = None
 CACHEABLE_BLUEPRINTS: dict[str, tuple[str, ...] | None] = {"api": EVERY_PARAMETER, "feeds": ()}
 NOT_KEPT = {"Set-Cookie", "Content-Length", "Date", "Vary"}
-
-
-def register_page_cache(app: Flask) -> None:
-    cache.register_cache(app)
-    if "coop.cache" in app.extensions:
-        app.before_request(serve_kept_page)
-        app.after_request(_keep_page)
 
 
 def is_visitor() -> bool:
@@ -99,7 +92,7 @@ def serve_kept_page() -> Response | None:
     return response.make_conditional(request)
 
 
-def _keep_page(response: Response) -> Response:
+def keep_page(response: Response) -> Response:
     found = g.pop("page_to_keep", None)
     if not found or response.status_code != 200 or response.direct_passthrough:
         return response

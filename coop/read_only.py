@@ -18,12 +18,11 @@ transaction, the default.
 from functools import lru_cache
 
 import sqlparse
-from flask import Flask, current_app, g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from coop.extensions import db, limiter
-from coop.pagecache import serve_kept_page
+from coop.extensions import db
 
 WRITES = {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "CREATE", "ALTER", "DROP", "COPY"}
 
@@ -33,19 +32,7 @@ def read_only(view):
     return view
 
 
-def register_read_only(app: Flask) -> None:
-    """Right after the CSRF and rate-limit checks and the kept pages (a kept page needs no
-    connection at all), before the hooks that load the signed-in member."""
-    hooks = app.before_request_funcs.setdefault(None, [])
-    kept_pages = [serve_kept_page] if serve_kept_page in hooks else []  # off when no cache
-    for hook in kept_pages:
-        hooks.remove(hook)
-    limits = limiter._check_request_limit  # Flask-Limiter's own before_request hook
-    at = hooks.index(limits) + 1 if limits in hooks else 0
-    hooks[at:at] = [*kept_pages, _without_transaction]
-
-
-def _without_transaction() -> None:
+def without_transaction() -> None:
     view = current_app.view_functions.get(request.endpoint)
     if request.method not in ("GET", "HEAD") or not getattr(view, "read_only", False):
         return

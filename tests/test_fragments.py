@@ -125,7 +125,7 @@ def test_a_discussion_holding_the_readers_own_comment_is_not_kept_for_every_memb
     from flask_login import login_user
 
     from coop.accounts.services import find_by_email
-    from coop.comments.views import discussion_context
+    from coop.comments.discussion import discussion_context
     from coop.extensions import db
     from coop.ideas.services import get_idea
 

@@ -69,3 +69,24 @@ def test_core_modules_import_no_feature():
         if module.partition(".")[0] == "coop" and module.split(".")[1:2] in ([f] for f in FEATURES)
     ]
     assert not found, "\n".join(found)
+
+
+def test_views_are_imported_by_the_app_factory_alone_and_no_private_name_crosses_a_module():
+    """Shared page code lives in a module of its own (comments/discussion.py), and what a
+    module keeps private (a leading underscore) stays in it."""
+    found = []
+    for path in sorted(COOP.rglob("*.py")):
+        where = path.relative_to(COOP.parent)
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.ImportFrom) or not node.module or node.level:
+                continue
+            if node.module.endswith(".views") and path != COOP / "__init__.py":
+                found.append(f"{where}:{node.lineno} imports {node.module}")
+            private = [alias.name for alias in node.names if alias.name.startswith("_")]
+            if private and node.module.startswith("coop"):
+                found.append(f"{where}:{node.lineno} imports {private} from {node.module}")
+        source = path.read_text()
+        for module in ("services", "queries", "rules"):
+            if f"{module}._" in source.replace(f"{module}.__", ""):
+                found.append(f"{where} uses a private name of {module}")
+    assert not found, "\n".join(found)

@@ -17,7 +17,6 @@ from coop.accounts import forms, second_factor, services, signins
 from coop.accounts.models import Member
 from coop.accounts.sessions import (
     end_session,
-    keep_session_alive,
     pending_key,
     pending_sign_in,
     remember_pending_sign_in,
@@ -39,7 +38,6 @@ from coop.web import CsrfForm, form_status, safe_next, save
 CHECK_EMAIL = "check_email"
 
 bp = Blueprint("accounts", __name__)
-bp.before_app_request(keep_session_alive)
 
 
 def _limit(name: str):

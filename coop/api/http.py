@@ -6,7 +6,7 @@ removed before the app sees them. So no session is loaded, renewed or ended by a
 no privacy-notice redirect or idle sign-out applies, nothing varies on cookies, and a shared
 cache may keep any response."""
 
-from flask import Blueprint, Flask, Response, request
+from flask import Response, request
 
 PREFIX = "/api/"
 MAX_AGE_SECONDS = 60
@@ -88,15 +88,3 @@ def _preflight(response: Response) -> Response:
     response.headers["Access-Control-Allow-Headers"] = "If-None-Match"
     response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE_SECONDS)
     return response
-
-
-def register_http_behaviour(bp: Blueprint) -> None:
-    """Wire the middleware and the response hook when the blueprint joins an app. The hook
-    is app-wide, so that errors raised before routing (404, 405, 429) get it too."""
-
-    @bp.record_once
-    def _install(state) -> None:
-        app: Flask = state.app
-        app.wsgi_app = WithoutCookies(app.wsgi_app)
-
-    bp.after_app_request(api_headers)

@@ -4,7 +4,6 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask_sqlalchemy.pagination import Pagination
 
 from coop.api import openapi, params, queries, serializers
-from coop.api.http import register_http_behaviour
 from coop.extensions import limiter, utcnow
 from coop.ideas.models import Stage
 from coop.ideas.queries import SORTS, IdeaFilters, list_ideas
@@ -12,7 +11,6 @@ from coop.read_only import read_only
 from coop.web import absolute_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-register_http_behaviour(bp)
 # One budget per address for the whole API, whatever the endpoint.
 limiter.shared_limit(lambda: current_app.config["LIMIT_API"], scope="api")(bp)
 

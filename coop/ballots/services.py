@@ -222,7 +222,7 @@ def _cast_statement(still_open: ColumnElement[bool] | None):
     )
     moved = (
         update(BallotBox)
-        .where(BallotBox.id == box_id)
+        .where(BallotBox.id == box_id, BallotBox.entries == new.c.seq - 1)  # as it was read
         .values(entries=new.c.seq, head=new.c.chain)
         .returning(BallotBox.id)
         .cte("moved")

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_, select
 
 from coop.accounts.models import Member
 from coop.comments.models import Comment
-from coop.comments.services import Thread, _target_column
+from coop.comments.services import Thread, target_column
 from coop.extensions import db
 from coop.ideas.models import Idea
 from coop.moderation.rules import is_listed
@@ -46,7 +46,7 @@ def discussion_page(
     size = per_page()
     rows = db.session.execute(
         select(Comment, func.count().over().label("total"))
-        .where(_target_column(target) == target.id)
+        .where(target_column(target) == target.id)
         .order_by(thread_key, Comment.id)
         .limit(size)
         .offset((number - 1) * size)

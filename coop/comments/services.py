@@ -28,7 +28,7 @@ class Thread:
     replies: list[Comment] = field(default_factory=list)
 
 
-def _target_column(target: Idea | Proposal):
+def target_column(target: Idea | Proposal):
     return Comment.idea_id if isinstance(target, Idea) else Comment.proposal_id
 
 
@@ -53,7 +53,7 @@ def shared_reading(reader: Member | None, target: Idea | Proposal) -> tuple:
     if wrote is None:
         wrote = db.session.scalar(
             select(
-                exists().where(_target_column(target) == target.id, Comment.author_id == reader.id)
+                exists().where(target_column(target) == target.id, Comment.author_id == reader.id)
             )
         )
     return ("writer", reader.id) if wrote else ("member", reader.can_contribute)
@@ -91,7 +91,7 @@ def add_comment(
 
 def _parent(actor: Member, target: Idea | Proposal, parent_id: int) -> Comment:
     parent = db.session.get(Comment, parent_id)
-    on_target = parent is not None and getattr(parent, _target_column(target).key) == target.id
+    on_target = parent is not None and getattr(parent, target_column(target).key) == target.id
     if not on_target or not is_listed(actor, parent) or parent.is_deleted:
         raise NotFound(NOT_IN_DISCUSSION)
     return parent

@@ -2,8 +2,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from coop.accounts.permissions import require_contributor
+from coop.comments.discussion import comment_url, discussion_context, submit_comment
 from coop.comments.forms import CommentForm
-from coop.comments.views import comment_url, discussion_context, submit_comment
 from coop.fragments import fragment_key, kept_fragment
 from coop.ideas import queries, services
 from coop.ideas.forms import IdeaForm

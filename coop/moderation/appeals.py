@@ -15,7 +15,7 @@ from coop.errors import Conflict, Invalid, NotAllowed, NotFound
 from coop.extensions import db, utcnow
 from coop.ideas.models import Idea, Stage
 from coop.moderation.models import Appeal, ModerationAction
-from coop.moderation.services import _load_target
+from coop.moderation.services import load_target
 from coop.moderation.states import ModerationState
 from coop.notifications.services import notify
 from coop.validation import required_text
@@ -128,7 +128,7 @@ def _undo(action: ModerationAction) -> dict:
     newer = _superseded_by(action)
     if newer is not None:
         return {"undone": False, "superseded_by": newer}
-    target = _load_target(action.target_type, action.target_id)
+    target = load_target(action.target_type, action.target_id)
     if action.action == "hide" and target.moderation_state == ModerationState.HIDDEN:
         target.moderation_state = ModerationState.PUBLISHED
         target.moderation_category = target.moderation_reason = None

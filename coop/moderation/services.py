@@ -128,7 +128,7 @@ def act(
     if action not in ACTIONS.get(target_type, set()):
         raise Invalid("That action does not apply here.")
     reason = required_text(reason, "reason", 2000, "the reason for this action")
-    target = _load_target(target_type, target_id)
+    target = load_target(target_type, target_id)
     if getattr(target, "author_id", None) == actor.id:
         raise NotAllowed("Another moderator must act on your own contributions.")
     if action == "hide" and category not in REASONS:
@@ -154,7 +154,7 @@ def act(
     return record
 
 
-def _load_target(target_type: str, target_id: int):
+def load_target(target_type: str, target_id: int):
     if target_type in CONTENT:
         return load_content(target_type, target_id)
     model = {"proposal": Proposal, "member": Member}[target_type]

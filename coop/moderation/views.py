@@ -38,7 +38,7 @@ def queue():
 def item(target_type: str, target_id: int):
     require_organiser(current_user)
     target_type = _target_type(target_type)
-    target = services._load_target(target_type, target_id)
+    target = services.load_target(target_type, target_id)
     form = ActionForm()
     form.action.choices = [(a, ACTION_LABELS[a]) for a in sorted(ACTIONS[target_type])]
     if form.validate_on_submit():

@@ -35,7 +35,6 @@ class DownloadForm(TextForm):
     token = HiddenField(validators=[InputRequired(), Length(max=64)])
 
 
-@bp.app_context_processor
 def export_helpers() -> dict:
     """The account page's "Your data" section finds the latest export and a blank form."""
     return {

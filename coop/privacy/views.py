@@ -31,7 +31,6 @@ def _version() -> str:
     return current_app.config["PRIVACY_NOTICE_VERSION"]
 
 
-@bp.before_app_request
 def ask_for_the_new_notice():
     """When the notice changes, a signed-in member reads and accepts it before anything
     else (the services refuse contributions until then, whatever the door)."""

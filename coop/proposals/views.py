@@ -5,8 +5,8 @@ from coop.accounts.permissions import require_contributor, require_organiser
 from coop.ballots import queries as ballot_queries
 from coop.ballots.record import format_tracker, parse_tracker
 from coop.ballots.services import destroy_spent_keys
+from coop.comments.discussion import comment_url, discussion_context, submit_comment
 from coop.comments.forms import CommentForm
-from coop.comments.views import comment_url, discussion_context, submit_comment
 from coop.extensions import utcnow
 from coop.ideas.services import get_idea
 from coop.limits import per_member

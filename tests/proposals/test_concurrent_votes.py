@@ -1,10 +1,12 @@
 """The same member voting from many tabs at once still has exactly one ballot."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from coop.accounts.models import Member
 from coop.ballots import services as ballot_services
@@ -136,3 +138,52 @@ def test_a_ballot_acknowledged_while_the_vote_closes_is_always_counted(app):
         late = db.session.get(Member, voters[0])
         with pytest.raises(Conflict):
             cast_vote(late, proposal_id, "for", now=closes_at - timedelta(microseconds=1))
+
+
+def test_a_cast_that_waited_for_the_same_members_cast_replaces_it(app):
+    """The one-statement cast writes only if no entry was committed while it waited for the
+    box: here the member's first cast holds the box until the second is waiting, so the
+    second must read the first again (under the lock) and replace it, never both counted."""
+    if not on_postgresql(app):
+        pytest.skip("one statement on PostgreSQL only; SQLite's casts take turns at BEGIN")
+    make_people(app)
+    proposal_id = make_proposal(app, ORGANISER)
+    voter = member_id(app, MEMBER)
+    holding, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with app.app_context():
+            cast_vote(db.session.get(Member, voter), proposal_id, "for")
+            holding.set()
+            release.wait(timeout=10)
+            db.session.commit()
+
+    def second() -> int:
+        with app.app_context():
+            member = db.session.get(Member, voter)
+            holding.wait(timeout=10)
+            statements = []
+            listen = ("before_cursor_execute", lambda *args: statements.append(args[2]))
+            event.listen(db.engine, *listen)
+            try:
+                cast_vote(member, proposal_id, "against")
+                db.session.commit()
+            finally:
+                event.remove(db.engine, *listen)
+            return len(statements)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        holder = pool.submit(first)
+        waiter = pool.submit(second)
+        time.sleep(0.5)  # the second is now waiting for the box
+        release.set()
+        holder.result(timeout=10)
+        sent = waiter.result(timeout=10)
+
+    assert sent > 1  # the one statement wrote nothing; the lock's read and the append followed
+    assert votes_of(app, proposal_id) == {voter: "against"}
+    with app.app_context():
+        box = db.session.get(Proposal, proposal_id).ballot_box
+        entries = ballot_services.entries(box.id)
+        assert [entry.replaces for entry in entries] == [None, 1]
+        assert len(counted(entries)) == 1
