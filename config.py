@@ -73,7 +73,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(
         env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'coop.sqlite'}")
     )
-    # A pooled connection idle this long is checked before use (coop/extensions.py);
+    # A pooled connection idle this long is checked before use (coop/db/connections.py);
     # one in steady use is not, which saves a round trip on every request.
     DB_IDLE_PING_SECONDS = env_int("DB_IDLE_PING_SECONDS", 10)
     REDIS_URL = env("REDIS_URL")

@@ -58,12 +58,15 @@ def check_production_config(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from coop.cache import register_cache
     from coop.celery_app import celery_init_app
-    from coop.extensions import db, migrate, ping_idle_connections
+    from coop.db import dialects
+    from coop.db.connections import ping_idle_connections
+    from coop.extensions import db, migrate
     from coop.limits import keep_limits_when_redis_is_down
 
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
+            dialects.prepare(engine)  # SQLite: its pragmas, and the write lock taken at BEGIN
             ping_idle_connections(engine, app.config["DB_IDLE_PING_SECONDS"])
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     keep_limits_when_redis_is_down(app)  # limits in memory while Redis is down, never a 500
@@ -72,7 +75,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from coop.accounts.role_views import bp as roles
+    from coop.accounts.roles.views import bp as roles
     from coop.accounts.views import bp as accounts
     from coop.api.views import bp as api
     from coop.audit.views import bp as audit
@@ -80,12 +83,12 @@ def register_blueprints(app: Flask) -> None:
     from coop.common_ground.views import bp as common_ground
     from coop.digests.views import bp as digests
     from coop.feeds.views import bp as feeds
-    from coop.ideas.topic_views import bp as topics
+    from coop.ideas.topics.views import bp as topics
     from coop.ideas.views import bp as ideas
     from coop.moderation.views import bp as moderation
     from coop.notifications.views import bp as notifications
-    from coop.privacy.deletion_views import bp as account_deletion
-    from coop.privacy.export_views import bp as data_export
+    from coop.privacy.deletion.views import bp as account_deletion
+    from coop.privacy.export.views import bp as data_export
     from coop.privacy.views import bp as privacy
     from coop.proposals.views import bp as proposals
     from coop.site.views import bp as site
@@ -124,7 +127,7 @@ def register_request_pipeline(app: Flask) -> None:
     from coop.errors import register_error_handlers
     from coop.extensions import csrf, limiter, login_manager
     from coop.pagecache import keep_page, serve_kept_page
-    from coop.privacy.export_views import export_helpers
+    from coop.privacy.export.views import export_helpers
     from coop.privacy.views import ask_for_the_new_notice
     from coop.read_only import without_transaction
     from coop.security import redact_tokens_in_access_log, security_headers

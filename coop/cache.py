@@ -13,7 +13,7 @@ inside `counts_only()` and leave the generation alone, so kept pages may show co
 PAGE_CACHE_SECONDS old. Otherwise every support, many a second at a busy time, would
 throw away every kept page and fragment at once, and the cache would keep nothing.
 
-Erasure (coop/privacy/deletion.py) deletes members in bulk: a bulk DELETE or UPDATE of
+Erasure (coop/privacy/deletion/services.py) deletes members in bulk: a bulk DELETE or UPDATE of
 members moves the generation like a change of name does, so an erased name leaves every
 kept page and fragment at the commit. What an out-of-date entry holds is deleted, not only
 left unserved: on the folder backend every older entry is deleted from disk when the

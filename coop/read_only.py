@@ -22,6 +22,7 @@ from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from coop.db import dialects
 from coop.extensions import db
 
 WRITES = {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "CREATE", "ALTER", "DROP", "COPY"}
@@ -37,7 +38,7 @@ def without_transaction() -> None:
     if request.method not in ("GET", "HEAD") or not getattr(view, "read_only", False):
         return
     g.read_only = True
-    if db.engine.dialect.name == "postgresql":  # SQLite's transactions cost no round trip
+    if dialects.transactions_cost_round_trips(db.engine):
         # For the connection the session takes now; the pool resets it when it comes back.
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 

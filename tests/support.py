@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: forms with their CSRF token, members, the outbox, SMTP."""
+"""Helpers shared by the tests: forms with their CSRF token, members, the outbox, SMTP,
+and hostile markup."""
 
 import asyncio
 import re
@@ -37,6 +38,23 @@ def submit(client, page: str, data: dict | None = None, action: str | None = Non
     """Load `page`, then post `data` with the page's CSRF token to `action` (or the page)."""
     form = {"csrf_token": csrf_token(client, page), **(data or {})}
     return client.post(action or page, data=form, **kwargs)
+
+
+NOTICE = "2026-12-06.1"  # the privacy notice version the test settings publish
+
+
+def join_data(**changes) -> dict:
+    """The join form, filled in by Rosa; a change of None leaves that field out."""
+    data = {
+        "display_name": "Rosa Parks-Fan",
+        "email": "Rosa@Example.org",
+        "password": PASSWORD,
+        "notice_version": NOTICE,
+        "accept_privacy": "y",
+        "political_consent": "y",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
 
 
 def make_member(
@@ -189,6 +207,16 @@ class SmtpSink:
         while len(self.messages) < count and time.monotonic() < deadline:
             time.sleep(0.05)
         return self.messages
+
+
+def smtp_settings(port: int) -> dict:
+    """Settings that send mail to an SMTP server (an SmtpSink) on loopback at `port`."""
+    return {
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": port,
+        "SMTP_SECURITY": "none",
+    }
 
 
 def free_port() -> int:
@@ -355,3 +383,21 @@ class SharedTemplateCache(BytecodeCache):
 
 
 template_cache = SharedTemplateCache()
+
+
+# Markdown and HTML that must not survive as markup or script anywhere members write.
+ATTACKS = [
+    "<script>alert('raw')</script>",
+    "<style>body { display: none }</style>",
+    '<img src="x" onerror="alert(1)">',
+    '<p style="position:fixed" onclick="alert(1)">styled</p>',
+    '<a href="javascript:alert(1)">raw link</a>',
+    "[markdown link](javascript:alert(1))",
+    "[mixed case](JaVaScRiPt:alert(1))",
+    "[encoded](java&#115;cript:alert(1))",
+    "[spaced]( javascript:alert(1))",
+    "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "<javascript:alert(1)>",
+    "![image](javascript:alert(1))",
+    '[titled](https://example.org "x\\" onmouseover=\\"alert(1)")',
+]

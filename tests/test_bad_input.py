@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coop.accounts.models import Role
+from tests.factories import client_for
 from tests.support import (
     csrf_token,
     make_idea,
     make_member,
     make_proposal,
-    sign_in,
     submit,
 )
 
@@ -52,19 +52,12 @@ def site(app_factory):
     idea = make_idea(app, MEMBER, "Night buses")
     hidden = make_idea(app, MEMBER, "Day buses")
     make_proposal(app, ADMIN, "Adopt the charter?")
-    admin = app.test_client()
-    assert sign_in(admin, ADMIN).status_code == 302
+    admin = client_for(app, ADMIN)
     page = f"/ideas/{idea}/night-buses"
     submit(admin, page, {"body": "A first comment."}, action=f"/ideas/{idea}/comments")
     action = {"action": "hide", "reason": "Rude", "category": "abuse"}
     submit(admin, f"/moderation/idea/{hidden}", action)
     return app, admin
-
-
-def signed_in(app, email: str):
-    client = app.test_client()
-    assert sign_in(client, email).status_code == 302
-    return client
 
 
 def converter_arguments(app) -> list[tuple[str, list[str]]]:
@@ -161,7 +154,7 @@ def every_form(client) -> dict[str, set[str]]:
 def test_odd_values_in_any_form_field_are_never_a_server_error(site, who):
     app, admin = site
     client = {"admin": admin, "member": None, "visitor": app.test_client()}[who]
-    client = client or signed_in(app, MEMBER)
+    client = client or client_for(app, MEMBER)
     forms = every_form(client)
     assert len(forms) >= {"admin": 20, "member": 8, "visitor": 4}[who], sorted(forms)
     token = csrf_token(client, "/sign-in" if who == "visitor" else "/account")

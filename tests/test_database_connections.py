@@ -1,5 +1,5 @@
 """Pooled connections are asked whether they are still there only after sitting idle
-(coop/extensions.py: ping_idle_connections), and one the database dropped is replaced."""
+(coop/db/connections.py: ping_idle_connections), and one the database dropped is replaced."""
 
 import pytest
 import sqlalchemy as sa

@@ -8,13 +8,13 @@ import uuid
 import pytest
 
 from coop.accounts.models import Role
+from tests.factories import signed_in
 from tests.support import (
     CSRF_RE,
     count_queries,
     make_idea,
     make_member,
     make_proposal,
-    sign_in,
     submit,
 )
 
@@ -26,13 +26,6 @@ def cached_app(app_factory, redis_url):
         REDIS_URL=redis_url,
         PAGE_CACHE_BACKEND={"CACHE_KEY_PREFIX": f"coop-fragments-test-{uuid.uuid4().hex}:"},
     )
-
-
-def member_client(app, email: str, name: str, role: Role = Role.MEMBER):
-    make_member(app, email=email, name=name, role=role)
-    client = app.test_client()
-    sign_in(client, email)
-    return client
 
 
 def read(app, client, path: str) -> tuple[str, int]:
@@ -47,8 +40,8 @@ def tokens_in(html: str) -> set[str]:
 
 
 def test_a_members_idea_list_is_kept_for_every_member(cached_app):
-    author = member_client(cached_app, "author@example.org", "Ari Author")
-    reader = member_client(cached_app, "reader@example.org", "Rae Reader")
+    author = signed_in(cached_app, "author@example.org", "Ari Author")
+    reader = signed_in(cached_app, "reader@example.org", "Rae Reader")
     make_idea(cached_app, "author@example.org", "Night buses")
     _first, first_queries = read(cached_app, author, "/ideas")
     second, second_queries = read(cached_app, reader, "/ideas")
@@ -62,12 +55,12 @@ def test_a_members_idea_list_is_kept_for_every_member(cached_app):
 def test_a_kept_discussion_carries_each_readers_own_token(cached_app):
     make_member(cached_app, email="author@example.org", name="Ari Author")
     idea = make_idea(cached_app, "author@example.org", "Night buses")
-    writer = member_client(cached_app, "writer@example.org", "Wyn Writer")
+    writer = signed_in(cached_app, "writer@example.org", "Wyn Writer")
     submit(
         writer, f"/ideas/{idea}/night-buses", {"body": "First!"}, action=f"/ideas/{idea}/comments"
     )
-    one = member_client(cached_app, "one@example.org", "Oona One")
-    two = member_client(cached_app, "two@example.org", "Teo Two")
+    one = signed_in(cached_app, "one@example.org", "Oona One")
+    two = signed_in(cached_app, "two@example.org", "Teo Two")
 
     page_one, queries_one = read(cached_app, one, f"/ideas/{idea}/night-buses")
     page_two, queries_two = read(cached_app, two, f"/ideas/{idea}/night-buses")
@@ -86,12 +79,12 @@ def test_a_kept_discussion_carries_each_readers_own_token(cached_app):
 def test_a_writer_and_a_moderator_get_their_own_discussion(cached_app):
     make_member(cached_app, email="author@example.org", name="Ari Author")
     idea = make_idea(cached_app, "author@example.org", "Night buses")
-    writer = member_client(cached_app, "writer@example.org", "Wyn Writer")
+    writer = signed_in(cached_app, "writer@example.org", "Wyn Writer")
     submit(
         writer, f"/ideas/{idea}/night-buses", {"body": "First!"}, action=f"/ideas/{idea}/comments"
     )
-    reader = member_client(cached_app, "reader@example.org", "Rae Reader")
-    moderator = member_client(cached_app, "org@example.org", "Olu", role=Role.ORGANISER)
+    reader = signed_in(cached_app, "reader@example.org", "Rae Reader")
+    moderator = signed_in(cached_app, "org@example.org", "Olu", role=Role.ORGANISER)
 
     assert "Edit<" not in read(cached_app, reader, f"/ideas/{idea}/night-buses")[0]
     first, first_queries = read(cached_app, writer, f"/ideas/{idea}/night-buses")
@@ -110,8 +103,8 @@ def first_comment(html: str) -> str:
 def test_a_proposals_discussion_is_kept_too(cached_app):
     make_member(cached_app, email="org@example.org", name="Olu", role=Role.ORGANISER)
     proposal = make_proposal(cached_app, "org@example.org", "Adopt the charter?")
-    one = member_client(cached_app, "one@example.org", "Oona One")
-    two = member_client(cached_app, "two@example.org", "Teo Two")
+    one = signed_in(cached_app, "one@example.org", "Oona One")
+    two = signed_in(cached_app, "two@example.org", "Teo Two")
     path = f"/proposals/{proposal}/adopt-the-charter"
     submit(one, path, {"body": "Yes, at last."}, action=f"/proposals/{proposal}/comments")
     _first, first_queries = read(cached_app, two, path)
@@ -129,7 +122,7 @@ def test_a_discussion_holding_the_readers_own_comment_is_not_kept_for_every_memb
     from coop.extensions import db
     from coop.ideas.services import get_idea
 
-    writer = member_client(cached_app, "writer@example.org", "Wyn Writer")
+    writer = signed_in(cached_app, "writer@example.org", "Wyn Writer")
     idea = make_idea(cached_app, "writer@example.org", "Night buses")
     submit(
         writer, f"/ideas/{idea}/night-buses", {"body": "First!"}, action=f"/ideas/{idea}/comments"

@@ -10,19 +10,7 @@ from flask_migrate import downgrade, upgrade
 from coop import create_app
 from coop.extensions import db, utcnow
 from coop.ideas.search import include_in_schema_check
-from tests.conftest import PG_ADMIN_URL, TEST_DB
-
-
-def fresh_database_url(tmp_path, worker: str) -> str:
-    if TEST_DB != "postgresql":
-        return f"sqlite:///{tmp_path / 'migrations.sqlite'}"
-    name = f"coop_migrations_{worker}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+from tests.databases import fresh_database_url
 
 
 def test_migrations_match_the_models_and_downgrade_cleanly(database, tmp_path, worker_id):

@@ -12,6 +12,7 @@ from coop.extensions import db, utcnow
 from coop.ideas.models import Idea, Topic
 from coop.moderation import appeals
 from coop.moderation.models import ModerationAction
+from tests.factories import client_for
 from tests.support import csrf_token, make_idea, make_member, make_proposal, make_topic, sign_in
 
 ROLES = ["visitor", "unverified", "member", "suspended", "organiser", "admin"]
@@ -156,7 +157,4 @@ def test_every_route_answers_each_role_as_the_table_says(app_factory, role):
 
 
 def fresh_reader(app, role: str):
-    client = app.test_client()
-    if role != "visitor":
-        assert sign_in(client, f"{role}@example.org").status_code == 302
-    return client
+    return client_for(app, None if role == "visitor" else f"{role}@example.org")

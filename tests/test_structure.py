@@ -42,8 +42,11 @@ CORE = (
     "cache", "celery_app", "cli", "errors", "extensions", "features", "fragments", "limits",
     "markdown", "pagecache", "read_only", "security", "uktime", "validation", "web",
 )  # fmt: skip
+# coop/db/ is the core's database package (types aside: extensions.py), not a feature.
 FEATURES = sorted(
-    path.name for path in COOP.iterdir() if path.is_dir() and (path / "__init__.py").exists()
+    path.name
+    for path in COOP.iterdir()
+    if path.is_dir() and (path / "__init__.py").exists() and path.name != "db"
 )
 
 
@@ -62,10 +65,11 @@ def test_core_modules_import_no_feature():
     """Features register with the core (a registry, a signal, a found tasks module), never
     the other way round: a core module that names a feature is a loop waiting to happen."""
     assert {"accounts", "ideas", "proposals"} <= set(FEATURES)
+    core = [COOP / f"{name}.py" for name in CORE] + sorted((COOP / "db").glob("*.py"))
     found = [
-        f"coop/{name}.py imports {module}"
-        for name in CORE
-        for module in sorted(imported_modules(COOP / f"{name}.py"))
+        f"{path.relative_to(COOP.parent)} imports {module}"
+        for path in core
+        for module in sorted(imported_modules(path))
         if module.partition(".")[0] == "coop" and module.split(".")[1:2] in ([f] for f in FEATURES)
     ]
     assert not found, "\n".join(found)
@@ -90,3 +94,75 @@ def test_views_are_imported_by_the_app_factory_alone_and_no_private_name_crosses
             if f"{module}._" in source.replace(f"{module}.__", ""):
                 found.append(f"{where} uses a private name of {module}")
     assert not found, "\n".join(found)
+
+
+DIALECT_NAMES = {"postgresql", "sqlite"}
+
+
+def test_only_the_dialects_module_asks_which_database_it_is():
+    """Where PostgreSQL and SQLite differ is answered in coop/db/dialects.py, one function per
+    capability: no other module reads a dialect's name or compares anything with one."""
+    exempt = {COOP / "db" / "dialects.py"}
+    found = {}  # one line for each place: a comparison before the name it compares
+    for path in sorted(set(COOP.rglob("*.py")) - exempt):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            where = f"{path.relative_to(COOP.parent)}:{getattr(node, 'lineno', '?')}"
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "name"
+                and isinstance(node.value, ast.Attribute)
+                and node.value.attr == "dialect"
+            ):
+                found.setdefault(where, ast.unparse(node))
+            if isinstance(node, ast.Compare | ast.MatchValue) and any(
+                isinstance(part, ast.Constant) and part.value in DIALECT_NAMES
+                for part in ast.walk(node)
+            ):
+                found.setdefault(where, ast.unparse(node))
+    assert (COOP / "db" / "dialects.py").exists()
+    assert not found, "\n".join(f"{where} {code}" for where, code in found.items())
+
+
+def test_no_test_module_imports_another_test_module():
+    """What test modules share lives in tests/support.py, tests/factories.py or a package's
+    helpers.py: importing a test_* module would also collect its tests a second time and tie
+    one module's tests to another's."""
+    tests_dir = Path(__file__).resolve().parent
+
+    def is_test_module(dotted: str) -> bool:
+        return dotted.rsplit(".", 1)[-1].startswith("test_")
+
+    found = []
+    for path in sorted(tests_dir.rglob("test_*.py")):
+        package = ".".join(path.relative_to(tests_dir.parent).parent.parts)
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            where = f"{path.relative_to(tests_dir.parent)}:{getattr(node, 'lineno', '?')}"
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # a relative import, from the module's own package upwards
+                    parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parent, *([base] if base else [])])
+                modules = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for module in modules:
+                if module.split(".")[0] == "tests" and is_test_module(module):
+                    found.append(f"{where} imports {module}")
+    assert not found, "\n".join(found)
+
+
+def test_every_features_beat_entries_are_found(app):
+    """Each tasks.py holds its own beat entries and is found by name (coop/features.py): a
+    tasks module moved where it is not found would silently stop its periodic work."""
+    assert set(app.extensions["celery"].conf.beat_schedule) == {
+        "sweep-outbox", "forget-old-emails",  # mail
+        "close-due-proposals",  # proposals
+        "refresh-trending",  # ideas
+        "recompute-common-ground",  # common_ground
+        "daily-digest", "weekly-digest", "digest-catch-up", "digest-retries",
+        "digest-housekeeping",  # digests
+        "purge-data-exports",  # privacy/export
+        "purge-unverified-accounts",  # privacy/deletion
+    }  # fmt: skip

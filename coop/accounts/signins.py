@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import Integer, Select, String, bindparam, case, delete, func, or_, select, update
 
 from coop.accounts.models import Member, MemberSession
+from coop.db import dialects
 from coop.extensions import db, utcnow
 from coop.notifications.models import Notification
 
@@ -105,7 +106,7 @@ def touch(key: str) -> None:
                 ),
             )
         )
-        if moved.rowcount and connection.dialect.name == "postgresql":
+        if moved.rowcount and dialects.has_asynchronous_commit(connection):
             connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 

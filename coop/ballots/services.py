@@ -29,7 +29,8 @@ from sqlalchemy import (
 from coop.ballots import crypto, keys
 from coop.ballots.models import Ballot, BallotBox, BoxVoter, KeyHolder
 from coop.ballots.record import Entry, box_context, counted, removal_tracker
-from coop.extensions import db, insert_or_skip, utcnow
+from coop.db import dialects
+from coop.extensions import db, utcnow
 
 # A key file with no box after this long belongs to a transaction that rolled back.
 ORPHAN_AFTER = timedelta(hours=1)
@@ -155,14 +156,15 @@ def cast(
     other entry was committed while it waited for the lock (the usual case); otherwise,
     with the lock now held, the member's entry is read again and the ballot appended."""
     params = params or {}
-    if db.session.get_bind().dialect.name == "postgresql":
+    kind = dialects.name()
+    if dialects.writes_in_cte(kind):
         values = {
             "box_id": sealed.box_id, "member_id": member_id, "public": sealed.public,
             "start": crypto.chain_start(box_context(sealed.box_id), sealed.public),
             "tracker": sealed.tracker, "ciphertext": sealed.ciphertext, "proof": sealed.proof,
             "accepted_at": utcnow(), **params,
         }  # fmt: skip
-        row = db.session.execute(_cast_statement(still_open), values).one()
+        row = db.session.execute(_cast_statement(kind, still_open), values).one()
         if not row.open:
             return None
         if row.seq is not None:
@@ -173,8 +175,8 @@ def cast(
     return put(box, member_id, sealed)
 
 
-@cache  # by the caller's clause, itself built once
-def _cast_statement(still_open: ColumnElement[bool] | None):
+@cache  # by the kind of database and the caller's clause, itself built once
+def _cast_statement(kind: str, still_open: ColumnElement[bool] | None):
     """Lock, check and append in one statement (PostgreSQL): the chain's next link is
     sha256(previous || seq || tracker || replaces), as crypto.chain_next computes it (the
     recount checks every link). It writes only when the box's length under the lock is the
@@ -227,7 +229,7 @@ def _cast_statement(still_open: ColumnElement[bool] | None):
         .returning(BallotBox.id)
         .cte("moved")
     )
-    voter = insert_or_skip(BoxVoter.__table__, "postgresql")
+    voter = dialects.insert_or_skip(BoxVoter.__table__, kind)
     voter = voter.from_select(
         ["box_id", "member_id", "ballot_id"],
         select(box_id, member_id, new.c.id).select_from(new).join(moved, true()),
@@ -281,7 +283,7 @@ def _append(
         "box_id": box.box_id, "seq": seq, "tracker": tracker, "chain": chain,
         "replaces": replaces, "ciphertext": ciphertext, "proof": proof, "accepted_at": utcnow(),
     }  # fmt: skip
-    statements = _append_statements(db.session.get_bind().dialect.name)
+    statements = _append_statements(dialects.name())
     if ciphertext is None:
         db.session.execute(statements.entry, values)
         db.session.execute(statements.moved, values)
@@ -304,8 +306,8 @@ class _Appends:
     ballot: Executable | None  # all three in one statement (PostgreSQL)
 
 
-@cache  # built once per database kind, with bind parameters
-def _append_statements(dialect_name: str) -> _Appends:
+@cache  # built once per kind of database, with bind parameters
+def _append_statements(kind: str) -> _Appends:
     columns = [column.key for column in Ballot.__table__.columns if column.key != "id"]
     entry = insert(Ballot).values({name: bindparam(name) for name in columns}).returning(Ballot.id)
     moved = (
@@ -313,13 +315,13 @@ def _append_statements(dialect_name: str) -> _Appends:
         .where(BallotBox.id == bindparam("box_id"))
         .values(entries=bindparam("seq"), head=bindparam("chain"))
     )
-    voter = insert_or_skip(BoxVoter.__table__, dialect_name)
+    voter = dialects.insert_or_skip(BoxVoter.__table__, kind)
     upsert = {
         "index_elements": [BoxVoter.box_id, BoxVoter.member_id],
         "set_": {"ballot_id": voter.excluded.ballot_id},
     }
     ballot = None
-    if dialect_name == "postgresql":
+    if dialects.writes_in_cte(kind):
         new = entry.cte("new_ballot")
         box_moved = moved.returning(BallotBox.id).cte("moved")
         ballot = voter.from_select(

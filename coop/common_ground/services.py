@@ -17,6 +17,7 @@ from coop.celery_app import enqueue_after_commit
 from coop.common_ground import scorer
 from coop.common_ground.models import IdeaScore
 from coop.common_ground.ranking import store_ranks
+from coop.db import dialects
 from coop.extensions import db
 from coop.ideas.models import Reaction
 
@@ -49,7 +50,7 @@ class RunSummary:
 def load_reactions() -> scorer.Reactions:
     """Every counted reaction as arrays, in one statement."""
     statement = _counted_reactions()
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialects.copies_in_bulk():
         return _copy_reactions(statement)
     rows = np.array(db.session.execute(statement).all(), dtype=np.int64).reshape(-1, 3)
     return scorer.Reactions(rows[:, 0], rows[:, 1], rows[:, 2])
@@ -151,7 +152,7 @@ def _insert_scores(rows: list[tuple]) -> None:
     INSERTs), a batched INSERT elsewhere."""
     if not rows:
         return
-    if db.session.get_bind().dialect.name != "postgresql":
+    if not dialects.copies_in_bulk():
         db.session.execute(
             IdeaScore.__table__.insert(),
             [dict(zip(_SCORE_COLUMNS, row, strict=True)) for row in rows],
@@ -167,7 +168,7 @@ def _insert_scores(rows: list[tuple]) -> None:
 def _lock_scores() -> None:
     """One run writes at a time (readers are not blocked). SQLite transactions already
     take the write lock when they begin."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if not dialects.begin_takes_the_write_lock():
         db.session.execute(text("LOCK TABLE idea_scores IN EXCLUSIVE MODE"))
 
 

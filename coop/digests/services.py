@@ -24,11 +24,15 @@ from flask import current_app
 from sqlalchemy import bindparam, delete, exists, func, select, text, update
 
 from coop.accounts.models import Member
+from coop.accounts.permissions import require_admin
+from coop.audit.services import record
+from coop.db import dialects
 from coop.digests.content import DigestContent, Recipient, build_contents
 from coop.digests.emails import DigestWriter
 from coop.digests.models import Digest, DigestStatus
 from coop.digests.periods import covers_from
-from coop.extensions import db, insert_or_skip, utcnow
+from coop.errors import Conflict, NotFound
+from coop.extensions import db, utcnow
 from coop.mail.backends import open_mailer
 from coop.mail.services import max_attempts, retry_delay
 
@@ -169,7 +173,7 @@ def _claim(
             }
         )
     statement = (
-        insert_or_skip(Digest)
+        dialects.insert_or_skip(Digest)
         .values(rows)
         .on_conflict_do_nothing()
         .returning(Digest.id, Digest.member_id, Digest.status, Digest.covers_from)
@@ -229,9 +233,9 @@ def _sent_marker() -> Iterator[Callable[[int], None]]:
             last_error=None,
         )
     )
-    postgresql = db.engine.dialect.name == "postgresql"
+    without_disk_wait = dialects.has_asynchronous_commit(db.engine)
     with db.engine.connect() as connection:
-        if postgresql:
+        if without_disk_wait:
             connection.execute(text("SET synchronous_commit TO OFF"))
             connection.commit()
 
@@ -242,7 +246,7 @@ def _sent_marker() -> Iterator[Callable[[int], None]]:
         try:
             yield mark_sent
         finally:
-            if postgresql:
+            if without_disk_wait:
                 connection.rollback()
                 connection.execute(text("RESET synchronous_commit"))
                 connection.commit()
@@ -343,3 +347,18 @@ def _resend(frequency: str, start: datetime, rows: list, now: datetime) -> int:
 
 def forget_old_digests(before: datetime) -> int:
     return db.session.execute(delete(Digest).where(Digest.period_start < before)).rowcount
+
+
+def retry_failed(actor: Member, digest_id: int) -> Digest:
+    require_admin(actor)
+    digest = db.session.get(Digest, digest_id)
+    if digest is None:
+        raise NotFound("No such digest.")
+    if digest.status != DigestStatus.FAILED:
+        raise Conflict("Only a failed digest can be tried again.")
+    digest.status = DigestStatus.PENDING
+    digest.attempts = 0
+    digest.failed_at = None
+    digest.next_attempt_at = utcnow()
+    record(actor, "digest.retry", "digest", digest.id)
+    return digest

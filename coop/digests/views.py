@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from coop.digests import admin, preferences
+from coop.digests import preferences, queries, services
 from coop.errors import DomainError, error_response
 from coop.extensions import csrf, limiter
 from coop.web import CsrfForm, save
@@ -50,8 +50,8 @@ def preference():
 @bp.get("/admin/digests")
 @login_required
 def report():
-    periods = admin.recent_periods(current_user)
-    failed = admin.failed_digests(current_user)
+    periods = queries.recent_periods(current_user)
+    failed = queries.failed_digests(current_user)
     return render_template(
         "digests/admin.html", periods=periods, failed=failed, action_form=CsrfForm()
     )
@@ -60,6 +60,6 @@ def report():
 @bp.post("/admin/digests/<int:digest_id>/retry")
 @login_required
 def retry(digest_id: int):
-    save(None, admin.retry_failed, current_user, digest_id)
+    save(None, services.retry_failed, current_user, digest_id)
     flash("The digest will be sent again within a minute.", "success")
     return redirect(url_for("digests.report"))

@@ -11,7 +11,7 @@ import re
 
 from sqlalchemy import ColumnElement, text
 
-from coop.extensions import db
+from coop.db import dialects
 
 FTS_TABLE = "ideas_fts"
 PG_INDEX = "ix_ideas_search"
@@ -20,7 +20,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def matches(query: str) -> ColumnElement[bool]:
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialects.has_tsvector_search():
         return text(
             "ideas.search_vector @@ websearch_to_tsquery('english', :search_query)"
         ).bindparams(search_query=query)

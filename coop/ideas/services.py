@@ -15,8 +15,9 @@ from coop.accounts.permissions import require_contributor, require_organiser
 from coop.audit import services as audit
 from coop.cache import counts_only
 from coop.comments.models import Comment
+from coop.db import dialects
 from coop.errors import Conflict, Invalid, NotAllowed, NotFound
-from coop.extensions import db, insert_or_skip, utcnow
+from coop.extensions import db, utcnow
 from coop.ideas.models import BODY_MAX, TITLE_MAX, Idea, IdeaRevision, Reaction, Stage, Topic
 from coop.ideas.trending import window_start
 from coop.markdown import render_markdown
@@ -236,14 +237,14 @@ def _first_reaction(member_id: int, idea_id: int, value: int) -> str | None:
     (two on SQLite); the idea's slug. None, with nothing written, if they had one already
     (the unique key holds it, even at the same moment) or the idea takes none."""
     values = {"member_id": member_id, "idea_id": idea_id, "now": utcnow()}
-    insert_first, write = _first_reaction_statements(db.session.get_bind().dialect.name, value)
+    insert_first, write = _first_reaction_statements(dialects.name(), value)
     if insert_first is not None and db.session.scalar(insert_first, values) is None:
         return None
     return db.session.scalar(write, values)
 
 
-@cache  # built once: a support is the busiest write there is
-def _first_reaction_statements(dialect_name: str, value: int) -> tuple:
+@cache  # built once per kind of database: a support is the busiest write there is
+def _first_reaction_statements(kind: str, value: int) -> tuple:
     """The statements of _first_reaction, with parameters member_id, idea_id and now: the
     reaction's INSERT on its own (SQLite) or None, and the counters' UPDATE (on PostgreSQL
     with the INSERT inside it), which returns the slug."""
@@ -261,7 +262,7 @@ def _first_reaction_statements(dialect_name: str, value: int) -> tuple:
     # On the tables, not the entities: statements with parameters, which the ORM would
     # take for bulk writes of rows given as dictionaries.
     inserted = (
-        insert_or_skip(Reaction.__table__, dialect_name)
+        dialects.insert_or_skip(Reaction.__table__, kind)
         .from_select(["member_id", "idea_id", "value", "created_at"], open_idea)
         .on_conflict_do_nothing(index_elements=[Reaction.member_id, Reaction.idea_id])
         .returning(Reaction.id)
@@ -269,7 +270,7 @@ def _first_reaction_statements(dialect_name: str, value: int) -> tuple:
     counted = (
         update(Idea.__table__).where(Idea.id == idea_id).values(_counters_moved(0, value, False))
     )
-    if dialect_name != "postgresql":  # SQLite: no INSERT in a WITH
+    if not dialects.writes_in_cte(kind):
         return inserted, counted.returning(Idea.slug)
     written = inserted.cte("written")
     return None, counted.where(select(written.c.id).exists()).add_cte(written).returning(Idea.slug)

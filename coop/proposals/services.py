@@ -20,8 +20,9 @@ from coop.ballots import services as ballots
 from coop.ballots.crypto import CryptoError
 from coop.ballots.keys import KeyMissing
 from coop.ballots.models import BallotBox, BoxVoter
+from coop.db.dialects import checkpoint_sqlite
 from coop.errors import Conflict, Invalid, NotFound
-from coop.extensions import checkpoint_sqlite, db, utcnow
+from coop.extensions import db, utcnow
 from coop.ideas.models import Idea, Stage
 from coop.ideas.services import get_idea, make_slug
 from coop.markdown import render_markdown

@@ -7,7 +7,7 @@ backup. Ballots are now encrypted under a key of each vote that never enters the
 a box with no key (key_holder 'none'); who took part in them moves to box_voters. The
 ballots of votes still open are encrypted here, under a new key per vote written to
 BALLOT_KEY_DIR, in the order they were cast. The old rows are dropped with the tables; on
-SQLite, secure_delete and a checkpoint then overwrite them (coop/extensions.py), while on
+SQLite, secure_delete and a checkpoint then overwrite them (coop/db/dialects.py), while on
 PostgreSQL they remain in dead pages until vacuum and in earlier backups (README).
 
 Downgrading cannot decrypt: the ballots of votes still open are lost, and who took part in

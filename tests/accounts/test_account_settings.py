@@ -1,17 +1,11 @@
+from tests.factories import signed_in
 from tests.support import PASSWORD, load_member, make_member, sign_in, submit
 
 NEW_PASSWORD = "another quite long phrase"
 
 
-def signed_in_client(app):
-    make_member(app)
-    client = app.test_client()
-    sign_in(client)
-    return client
-
-
 def test_changing_the_password_needs_the_current_one(app):
-    client = signed_in_client(app)
+    client = signed_in(app)
     response = submit(
         client,
         "/account",
@@ -25,7 +19,7 @@ def test_changing_the_password_needs_the_current_one(app):
 
 
 def test_changing_the_password_keeps_this_session_and_ends_the_others(app, outbox):
-    client = signed_in_client(app)
+    client = signed_in(app)
     other = app.test_client()
     sign_in(other)
     response = submit(
@@ -42,7 +36,7 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(app, outbo
 
 
 def test_changing_email_switches_only_after_the_new_address_is_confirmed(app, outbox):
-    client = signed_in_client(app)
+    client = signed_in(app)
     response = submit(
         client,
         "/account",
@@ -60,7 +54,7 @@ def test_changing_email_switches_only_after_the_new_address_is_confirmed(app, ou
 
 
 def test_an_email_change_link_works_once(app, outbox):
-    client = signed_in_client(app)
+    client = signed_in(app)
     submit(
         client,
         "/account",
@@ -73,7 +67,7 @@ def test_an_email_change_link_works_once(app, outbox):
 
 
 def test_changing_to_an_address_taken_meanwhile_is_a_conflict(app, outbox):
-    client = signed_in_client(app)
+    client = signed_in(app)
     submit(
         client,
         "/account",
@@ -87,7 +81,7 @@ def test_changing_to_an_address_taken_meanwhile_is_a_conflict(app, outbox):
 
 
 def test_changing_email_needs_the_password(app, outbox):
-    client = signed_in_client(app)
+    client = signed_in(app)
     response = submit(
         client,
         "/account",
@@ -106,7 +100,7 @@ def test_settings_forms_require_a_signed_in_member(client):
 
 
 def test_a_pending_email_change_dies_when_the_member_signs_out_everywhere(app, outbox):
-    client = signed_in_client(app)
+    client = signed_in(app)
     submit(
         client,
         "/account",
@@ -121,7 +115,7 @@ def test_a_pending_email_change_dies_when_the_member_signs_out_everywhere(app, o
 
 
 def test_an_old_email_change_link_cannot_be_replayed_after_changing_back(app, outbox):
-    client = signed_in_client(app)
+    client = signed_in(app)
     submit(
         client,
         "/account",
@@ -143,7 +137,7 @@ def test_an_old_email_change_link_cannot_be_replayed_after_changing_back(app, ou
 
 
 def test_guessing_the_current_password_in_settings_is_limited(app):
-    client = signed_in_client(app)
+    client = signed_in(app)
     statuses = [
         submit(
             client,
@@ -157,7 +151,7 @@ def test_guessing_the_current_password_in_settings_is_limited(app):
 
 
 def test_a_new_password_may_not_contain_the_email_name(app):
-    client = signed_in_client(app)
+    client = signed_in(app)
     response = submit(
         client,
         "/account",

@@ -5,8 +5,7 @@ letters; and organisers' and admins' contributions carry a role badge."""
 import pytest
 
 from coop.accounts.models import Role
-from tests.accounts.test_join import join_data
-from tests.support import load_member, make_idea, make_member, submit
+from tests.support import join_data, load_member, make_idea, make_member, submit
 
 ROLE_NAMES = [
     "Olu (organiser)",

@@ -4,22 +4,7 @@ from coop.accounts import services
 from coop.accounts.services import find_by_email
 from coop.extensions import db
 from coop.privacy.models import ConsentRecord
-from tests.support import PASSWORD, body_of, load_member, make_member, submit
-
-NOTICE = "2026-12-06.1"
-
-
-def join_data(**changes) -> dict:
-    data = {
-        "display_name": "Rosa Parks-Fan",
-        "email": "Rosa@Example.org",
-        "password": PASSWORD,
-        "notice_version": NOTICE,
-        "accept_privacy": "y",
-        "political_consent": "y",
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
+from tests.support import NOTICE, PASSWORD, body_of, join_data, load_member, make_member, submit
 
 
 def test_joining_creates_an_unverified_member_with_recorded_consents(app, client, outbox):

@@ -2,8 +2,7 @@
 in. Confirming the address ends their session, and the owner is sent a link to choose their
 own password, never one confirming the account as it stands."""
 
-from tests.accounts.test_join import join_data
-from tests.support import PASSWORD, load_member, sign_in, submit
+from tests.support import PASSWORD, join_data, load_member, sign_in, submit
 
 ATTACKERS_PASSWORD = "the attacker's own long passphrase"
 

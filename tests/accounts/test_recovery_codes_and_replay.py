@@ -15,8 +15,8 @@ from coop.accounts import second_factor
 from coop.accounts.models import Member, RecoveryCode, Role
 from coop.errors import Invalid
 from coop.extensions import db, utcnow
+from tests.databases import fresh_database_url
 from tests.support import PASSWORD, TOTP_SECRET, load_member, make_member
-from tests.test_migrations import fresh_database_url
 
 
 def enable_with_codes(app) -> list[str]:

@@ -1,13 +1,11 @@
 from coop.accounts.models import Role
-from tests.audit.test_audit_log import entries
+from tests.audit.helpers import entries
+from tests.factories import signed_in
 from tests.support import load_member, make_member, sign_in, submit
 
 
 def admin_client(app):
-    make_member(app, email="admin@example.org", name="Ada", role=Role.ADMIN)
-    client = app.test_client()
-    sign_in(client, "admin@example.org")
-    return client
+    return signed_in(app, "admin@example.org", "Ada", Role.ADMIN)
 
 
 def change(client, email: str, role: str, reason: str = "Elected at the AGM"):

@@ -6,7 +6,8 @@ import time_machine
 
 from coop.accounts.models import Role
 from coop.extensions import db
-from tests.support import PASSWORD, TOTP_SECRET, load_member, make_member, sign_in, submit
+from tests.factories import organiser_without_two_step
+from tests.support import PASSWORD, TOTP_SECRET, load_member, make_member, submit
 
 
 def password_step(client, email: str):
@@ -17,18 +18,6 @@ def password_step(client, email: str):
 
 def enter_code(client, code: str):
     return submit(client, "/sign-in/code", {"code": code})
-
-
-def organiser_without_two_step(app):
-    """A signed-in organiser who has not set up two-step sign-in yet."""
-    make_member(app, email="org@example.org", role=Role.ORGANISER)
-    with app.app_context():
-        member = db.session.merge(load_member(app, "org@example.org"))
-        member.totp_secret = None
-        db.session.commit()
-    client = app.test_client()
-    sign_in(client, "org@example.org")
-    return client
 
 
 def test_an_organiser_without_two_step_sign_in_has_no_powers(app):

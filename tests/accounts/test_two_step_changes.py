@@ -9,7 +9,7 @@ from sqlalchemy import select
 from coop.accounts.models import RecoveryCode, Role
 from coop.audit.models import AuditEntry
 from coop.extensions import db
-from tests.accounts.test_second_factor import organiser_without_two_step
+from tests.factories import organiser_without_two_step
 from tests.support import PASSWORD, load_member, make_member, sign_in, submit
 
 SECRET_RE = re.compile(r'<code class="secret">([A-Z2-7]+)</code>')

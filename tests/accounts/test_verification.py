@@ -2,8 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from tests.accounts.test_join import join_data
-from tests.support import PASSWORD, csrf_token, load_member, make_member, sign_in, submit
+from tests.support import PASSWORD, csrf_token, join_data, load_member, make_member, sign_in, submit
 
 WITH_PASSWORD = {"password": PASSWORD}
 

@@ -2,11 +2,11 @@
 ballots once closed, nothing of a members-only vote, and never a member or a choice."""
 
 from tests.api.helpers import get_json, keys_in
+from tests.factories import client_for
 from tests.proposals.helpers import (
     MEMBER,
     ORGANISER,
     cast_votes,
-    client_for,
     close_due,
     end_voting,
     make_people,

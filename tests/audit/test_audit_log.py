@@ -3,27 +3,18 @@ import io
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import select
 
 from coop.accounts.models import Role
 from coop.audit.models import AuditEntry
 from coop.extensions import db
+from tests.audit.helpers import entries
+from tests.factories import signed_in
 from tests.support import make_member, make_proposal, sign_in, submit
-
-
-def entries(app) -> list[AuditEntry]:
-    with app.app_context():
-        rows = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
-        db.session.expunge_all()
-        return rows
 
 
 @pytest.fixture
 def admin_client(app):
-    make_member(app, email="admin@example.org", name="Ada Admin", role=Role.ADMIN)
-    client = app.test_client()
-    sign_in(client, "admin@example.org")
-    return client
+    return signed_in(app, "admin@example.org", "Ada Admin", Role.ADMIN)
 
 
 def test_organiser_actions_are_recorded_with_who_what_and_when(app):

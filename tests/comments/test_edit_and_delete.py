@@ -6,11 +6,11 @@ from coop.comments.models import Comment, CommentRevision
 from coop.comments.services import add_comment
 from coop.extensions import db
 from coop.ideas.models import Idea
+from tests.factories import client_for
 from tests.proposals.helpers import (
     MEMBER,
     ORGANISER,
     add_member,
-    client_for,
     comment_html,
     idea_page_of,
     make_people,

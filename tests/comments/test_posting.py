@@ -6,11 +6,11 @@ from coop.extensions import db
 from coop.ideas.models import Idea
 from coop.ideas.services import withdraw_idea
 from coop.proposals.models import Proposal
+from tests.factories import client_for
 from tests.proposals.helpers import (
     MEMBER,
     ORGANISER,
     add_member,
-    client_for,
     comment,
     comment_html,
     comment_id_of,

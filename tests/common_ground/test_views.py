@@ -11,6 +11,7 @@ from coop.audit.models import AuditEntry
 from coop.extensions import db
 from tests.common_ground import population as pop
 from tests.common_ground.helpers import run_recompute, seed_population, stored_scores, title_of
+from tests.factories import signed_in
 from tests.ideas.helpers import titles_listed
 from tests.support import count_queries, make_member, sign_in, submit
 
@@ -35,10 +36,7 @@ def scored(app, seeded):
 
 
 def organiser_client(app):
-    make_member(app, ORGANISER, "Olu Organiser", role=Role.ORGANISER)
-    client = app.test_client()
-    sign_in(client, ORGANISER)
-    return client
+    return signed_in(app, ORGANISER, "Olu Organiser", Role.ORGANISER)
 
 
 def page(client, path: str) -> str:

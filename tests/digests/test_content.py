@@ -23,8 +23,7 @@ from tests.digests.helpers import (
     set_support,
     text_part,
 )
-from tests.mail.test_outbox import smtp_settings
-from tests.support import make_idea, make_member, make_proposal, make_topic
+from tests.support import make_idea, make_member, make_proposal, make_topic, smtp_settings
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from coop.accounts.models import Role
 from coop.digests.models import DigestStatus
 from coop.extensions import utcnow
 from tests.digests.helpers import digest_rows, run_digests, run_task
-from tests.mail.test_outbox import smtp_settings
 from tests.support import (
     SmtpSink,
     count_queries,
@@ -17,6 +16,7 @@ from tests.support import (
     make_member,
     quick_members,
     sign_in,
+    smtp_settings,
     submit,
 )
 

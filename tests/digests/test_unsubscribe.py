@@ -5,8 +5,7 @@ import pytest
 from coop.accounts.services import find_by_email
 from coop.extensions import db
 from tests.digests.helpers import run_digests
-from tests.mail.test_outbox import smtp_settings
-from tests.support import make_idea, make_member, path_of, sign_in, submit
+from tests.support import make_idea, make_member, path_of, sign_in, smtp_settings, submit
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ from config import celery_settings
 from coop.digests.models import DigestStatus
 from coop.extensions import utcnow
 from tests.digests.helpers import digest_rows
-from tests.mail.test_outbox import smtp_settings
-from tests.support import make_member, quick_members
+from tests.support import make_member, quick_members, smtp_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 MEMBERS = 60

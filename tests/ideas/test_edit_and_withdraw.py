@@ -1,6 +1,7 @@
 import pytest
 
 from coop.accounts.models import Role
+from tests.factories import signed_in
 from tests.ideas.helpers import load_idea, revisions_of
 from tests.support import make_idea, make_member, make_proposal, make_topic, sign_in, submit
 
@@ -21,10 +22,7 @@ def author(client, idea_id):
 
 @pytest.fixture
 def other(app, idea_id):
-    make_member(app, email="other@example.org", name="Other Member")
-    client = app.test_client()
-    sign_in(client, "other@example.org")
-    return client
+    return signed_in(app, "other@example.org", "Other Member")
 
 
 def edit(client, idea_id: int, **changes):

@@ -1,23 +1,7 @@
 import pytest
 
 from tests.ideas.helpers import load_idea, unsafe_markup
-from tests.support import make_idea, make_member
-
-ATTACKS = [
-    "<script>alert('raw')</script>",
-    "<style>body { display: none }</style>",
-    '<img src="x" onerror="alert(1)">',
-    '<p style="position:fixed" onclick="alert(1)">styled</p>',
-    '<a href="javascript:alert(1)">raw link</a>',
-    "[markdown link](javascript:alert(1))",
-    "[mixed case](JaVaScRiPt:alert(1))",
-    "[encoded](java&#115;cript:alert(1))",
-    "[spaced]( javascript:alert(1))",
-    "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    "<javascript:alert(1)>",
-    "![image](javascript:alert(1))",
-    '[titled](https://example.org "x\\" onmouseover=\\"alert(1)")',
-]
+from tests.support import ATTACKS, make_idea, make_member
 
 
 @pytest.fixture

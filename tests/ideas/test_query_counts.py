@@ -4,8 +4,9 @@ from coop.accounts.models import Member
 from coop.comments.services import add_comment
 from coop.extensions import db
 from coop.ideas.services import get_idea
+from tests.factories import signed_in
 from tests.ideas.helpers import add_ideas, add_members, idea_page, react_as
-from tests.support import count_queries, load_member, make_member, make_topic, sign_in
+from tests.support import count_queries, load_member, make_topic
 
 LIST_PAGES = [
     "/ideas",
@@ -38,9 +39,7 @@ def list_page_queries(app, viewers: dict) -> dict:
 
 def clients(app) -> dict:
     """A visitor and a signed-in member, each having loaded a page once (warm connections)."""
-    make_member(app, name="Reader")
-    member = app.test_client()
-    sign_in(member)
+    member = signed_in(app, name="Reader")
     visitor = app.test_client()
     for client in (member, visitor):
         client.get("/ideas")

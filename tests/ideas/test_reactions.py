@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coop.extensions import db
 from coop.ideas.models import Idea, Reaction
+from tests.factories import signed_in
 from tests.ideas.helpers import (
     counts_on_page,
     idea_page,
@@ -36,21 +37,14 @@ def idea_id(app):
     return make_idea(app, "author@example.org")
 
 
-def member_client(app, email: str, name: str):
-    make_member(app, email=email, name=name)
-    client = app.test_client()
-    sign_in(client, email)
-    return client
-
-
 def counts_in_columns(app, idea_id: int) -> tuple[int, int]:
     idea = load_idea(app, idea_id)
     return idea.support_count, idea.oppose_count
 
 
 def test_support_oppose_change_and_take_back_keep_the_counts_right(app, idea_id):
-    alice = member_client(app, "alice@example.org", "Alice")
-    bob = member_client(app, "bob@example.org", "Bob")
+    alice = signed_in(app, "alice@example.org", "Alice")
+    bob = signed_in(app, "bob@example.org", "Bob")
     steps = [
         (alice, "support", (1, 0), "You support this idea."),
         (alice, "oppose", (0, 1), "You oppose this idea."),
@@ -70,7 +64,7 @@ def test_support_oppose_change_and_take_back_keep_the_counts_right(app, idea_id)
 
 
 def test_reacting_the_same_way_twice_counts_once(app, idea_id):
-    alice = member_client(app, "alice@example.org", "Alice")
+    alice = signed_in(app, "alice@example.org", "Alice")
     react_on_page(alice, idea_id, "support")
     html = react_on_page(alice, idea_id, "support").get_data(as_text=True)
     assert counts_on_page(html) == (1, 0)
@@ -79,8 +73,8 @@ def test_reacting_the_same_way_twice_counts_once(app, idea_id):
 
 
 def test_a_member_sees_their_own_choice_and_others_do_not(app, idea_id):
-    alice = member_client(app, "alice@example.org", "Alice")
-    bob = member_client(app, "bob@example.org", "Bob")
+    alice = signed_in(app, "alice@example.org", "Alice")
+    bob = signed_in(app, "bob@example.org", "Bob")
 
     assert reaction_buttons(react_on_page(alice, idea_id, "support").get_data(as_text=True)) == [
         ("none", "true"),
@@ -90,22 +84,22 @@ def test_a_member_sees_their_own_choice_and_others_do_not(app, idea_id):
         ("support", "false"),
         ("none", "true"),
     ]
-    carol = member_client(app, "carol@example.org", "Carol")
+    carol = signed_in(app, "carol@example.org", "Carol")
     html = carol.get(f"/ideas/{idea_id}", follow_redirects=True).get_data(as_text=True)
     assert reaction_buttons(html) == NOT_PRESSED
     assert counts_on_page(html) == (1, 1)
 
 
 def test_who_reacted_is_never_shown_only_the_totals(app, idea_id):
-    carol = member_client(app, "carol@example.org", "Carol Viewer")
+    carol = signed_in(app, "carol@example.org", "Carol Viewer")
     visitor = app.test_client()
     page = f"/ideas/{idea_id}/build-more-homes"
     carol.get("/")  # shows and clears the sign-in message
     viewers = {"carol": carol, "visitor": visitor}
     before = {who: without_tokens(c.get(page).get_data(as_text=True)) for who, c in viewers.items()}
     reactors = [
-        member_client(app, "zebedee@example.org", "Zebedee Quillfeather"),
-        member_client(app, "xanthippe@example.org", "Xanthippe Marchbanks"),
+        signed_in(app, "zebedee@example.org", "Zebedee Quillfeather"),
+        signed_in(app, "xanthippe@example.org", "Xanthippe Marchbanks"),
     ]
     react_on_page(reactors[0], idea_id, "support")
     react_on_page(reactors[1], idea_id, "oppose")
@@ -146,7 +140,7 @@ def test_a_reaction_value_other_than_plus_or_minus_one_is_refused_by_the_databas
 
 
 def test_an_invalid_reaction_value_is_refused_with_400(app, idea_id):
-    alice = member_client(app, "alice@example.org", "Alice")
+    alice = signed_in(app, "alice@example.org", "Alice")
     for value in ["love", "", "SUPPORT", "1"]:
         response = react_on_page(alice, idea_id, value)
         assert response.status_code == 400, value
@@ -156,7 +150,7 @@ def test_an_invalid_reaction_value_is_refused_with_400(app, idea_id):
 
 
 def test_reacting_on_a_withdrawn_idea_is_refused_with_409(app, idea_id):
-    alice = member_client(app, "alice@example.org", "Alice")
+    alice = signed_in(app, "alice@example.org", "Alice")
     react_on_page(alice, idea_id, "support")
     author = app.test_client()
     sign_in(author, "author@example.org")
@@ -193,7 +187,7 @@ def test_an_unverified_member_cannot_react(app, client, idea_id):
     [("stage", "withdrawn"), ("stage", "carried"), ("moderation_state", "hidden")],
 )
 def test_a_first_support_of_an_idea_closed_to_it_writes_nothing(app, idea_id, column, value):
-    alice = member_client(app, "alice@example.org", "Alice")
+    alice = signed_in(app, "alice@example.org", "Alice")
     token = csrf_token(alice, idea_page(app, idea_id))  # read while it is open
     with app.app_context():
         db.session.execute(update(Idea).where(Idea.id == idea_id).values({column: value}))
@@ -207,7 +201,7 @@ def test_a_first_support_of_an_idea_closed_to_it_writes_nothing(app, idea_id, co
 
 
 def test_a_support_of_an_idea_that_does_not_exist_is_404_and_writes_nothing(app, idea_id):
-    alice = member_client(app, "alice@example.org", "Alice")
+    alice = signed_in(app, "alice@example.org", "Alice")
     page = idea_page(app, idea_id)
     response = submit(alice, page, {"reaction": "support"}, f"/ideas/{idea_id + 99}/react")
     assert response.status_code == 404
@@ -218,7 +212,7 @@ def test_a_support_of_an_idea_that_does_not_exist_is_404_and_writes_nothing(app,
 def test_a_first_support_goes_back_to_the_idea_page_in_two_statements(app, idea_id):
     """The member, then the support with its counters (one statement on PostgreSQL, an
     insert and an update on SQLite): the idea is not loaded to find the way back."""
-    alice = member_client(app, "alice@example.org", "Alice")
+    alice = signed_in(app, "alice@example.org", "Alice")
     page = idea_page(app, idea_id)
     form = {"csrf_token": csrf_token(alice, page), "reaction": "support"}
     response, count = post_counting_queries(app, alice, f"/ideas/{idea_id}/react", form)

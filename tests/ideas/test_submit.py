@@ -3,6 +3,7 @@ import re
 import pytest
 
 from coop.ideas.models import BODY_MAX, TITLE_MAX, Idea
+from tests.factories import signed_in
 from tests.ideas.helpers import (
     count_rows,
     idea_data,
@@ -19,10 +20,8 @@ def topic_id(app):
 
 
 @pytest.fixture
-def member_client(app, client):
-    make_member(app, name="Rosa Member")
-    sign_in(client)
-    return client
+def member_client(app):
+    return signed_in(app, name="Rosa Member")
 
 
 def expect_field_error(response, field: str, text: str) -> None:

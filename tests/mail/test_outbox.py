@@ -1,29 +1,11 @@
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from coop.extensions import db, utcnow
 from coop.mail.models import OutboundEmail
 from coop.mail.services import deliver, due_email_ids, queue_email
 from coop.mail.tasks import sweep_outbox
-from tests.accounts.test_join import join_data
-from tests.support import submit
-
-
-def outbox_rows(app) -> list[OutboundEmail]:
-    with app.app_context():
-        rows = db.session.scalars(select(OutboundEmail).order_by(OutboundEmail.id)).all()
-        db.session.expunge_all()
-        return rows
-
-
-def smtp_settings(port: int) -> dict:
-    return {
-        "MAIL_BACKEND": "smtp",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": port,
-        "SMTP_SECURITY": "none",
-    }
+from tests.mail.helpers import outbox_rows
+from tests.support import join_data, smtp_settings, submit
 
 
 def test_sent_email_is_recorded_and_its_body_cleared(app, client, outbox):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from coop.extensions import db, utcnow
 from coop.mail.models import OutboundEmail
 from coop.mail.tasks import sweep_outbox
-from tests.mail.test_outbox import outbox_rows
+from tests.mail.helpers import outbox_rows
 from tests.support import make_member, submit
 
 BROKER_DOWN = "redis://127.0.0.1:1/0"

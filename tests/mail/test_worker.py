@@ -5,9 +5,8 @@ import uuid
 from celery.contrib.testing.worker import start_worker
 
 from config import celery_settings
-from tests.accounts.test_join import join_data
-from tests.mail.test_outbox import outbox_rows, smtp_settings
-from tests.support import submit
+from tests.mail.helpers import outbox_rows
+from tests.support import join_data, smtp_settings, submit
 
 
 def test_a_worker_on_redis_delivers_the_verification_email(app_factory, redis_url, smtp_server):

@@ -5,7 +5,7 @@ from coop.audit.models import AuditEntry
 from coop.extensions import db
 from coop.moderation.models import ModerationAction
 from coop.notifications.models import Notification
-from tests.support import make_member, sign_in, submit
+from tests.support import make_member, submit
 
 ORGANISER, OTHER_ORGANISER, ADMIN = "org@example.org", "org2@example.org", "admin@example.org"
 AUTHOR = "member@example.org"
@@ -14,12 +14,6 @@ AUTHOR = "member@example.org"
 def people(app) -> None:
     make_member(app, email=AUTHOR, name="Ann Author")
     make_member(app, email=ORGANISER, name="Olu Organiser", role=Role.ORGANISER)
-
-
-def client_for(app, email: str):
-    client = app.test_client()
-    assert sign_in(client, email).status_code == 302
-    return client
 
 
 def act(client, target_type: str, target_id: int, action: str, reason: str = "Because.", **extra):

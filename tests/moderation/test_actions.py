@@ -1,6 +1,7 @@
 from coop.accounts.models import Role
 from coop.ideas.models import Idea
 from coop.moderation.models import ModerationAction
+from tests.factories import client_for
 from tests.moderation.helpers import (
     ADMIN,
     AUTHOR,
@@ -9,7 +10,6 @@ from tests.moderation.helpers import (
     act,
     actions,
     audited,
-    client_for,
     notifications_of,
     people,
     rows,

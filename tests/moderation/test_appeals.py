@@ -9,13 +9,13 @@ from coop.errors import Conflict
 from coop.extensions import db, utcnow
 from coop.moderation import appeals
 from coop.moderation.models import Appeal, ModerationAction
+from tests.factories import client_for
 from tests.moderation.helpers import (
     AUTHOR,
     ORGANISER,
     OTHER_ORGANISER,
     act,
     audited,
-    client_for,
     notifications_of,
     people,
     rows,

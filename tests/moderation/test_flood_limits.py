@@ -4,7 +4,8 @@ import pytest
 import time_machine
 
 from config import Config
-from tests.moderation.helpers import AUTHOR, client_for, people
+from tests.factories import client_for
+from tests.moderation.helpers import AUTHOR, people
 from tests.support import csrf_token, make_idea, make_topic
 
 

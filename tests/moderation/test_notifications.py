@@ -1,4 +1,5 @@
-from tests.moderation.helpers import AUTHOR, ORGANISER, act, client_for, people
+from tests.factories import client_for
+from tests.moderation.helpers import AUTHOR, ORGANISER, act, people
 from tests.support import make_idea, submit
 
 

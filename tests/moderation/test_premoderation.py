@@ -2,7 +2,8 @@ import pytest
 
 from coop.comments.models import Comment
 from coop.ideas.models import Idea
-from tests.moderation.helpers import AUTHOR, ORGANISER, act, client_for, people, rows
+from tests.factories import client_for
+from tests.moderation.helpers import AUTHOR, ORGANISER, act, people, rows
 from tests.support import load_member, make_idea, make_topic, submit
 
 

@@ -6,7 +6,8 @@ from coop.extensions import db
 from coop.ideas.models import Idea
 from coop.moderation import services
 from coop.moderation.models import Report
-from tests.moderation.helpers import AUTHOR, client_for, notifications_of, people, rows
+from tests.factories import client_for
+from tests.moderation.helpers import AUTHOR, notifications_of, people, rows
 from tests.support import load_member, make_idea, make_member, quick_members, sign_in, submit
 
 

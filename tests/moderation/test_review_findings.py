@@ -4,15 +4,8 @@ too, and nothing about hidden or pending content leaks through redirects or link
 from coop.accounts.models import Role
 from coop.ideas.models import Idea
 from coop.moderation.models import Appeal, ModerationAction
-from tests.moderation.helpers import (
-    ADMIN,
-    ORGANISER,
-    OTHER_ORGANISER,
-    act,
-    client_for,
-    people,
-    rows,
-)
+from tests.factories import client_for
+from tests.moderation.helpers import ADMIN, ORGANISER, OTHER_ORGANISER, act, people, rows
 from tests.support import load_member, make_idea, make_member, make_proposal, sign_in, submit
 
 

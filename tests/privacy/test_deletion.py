@@ -26,13 +26,14 @@ from coop.ideas.services import create_topic, edit_idea, react, submit_idea
 from coop.moderation import appeals
 from coop.moderation.models import Appeal, ModerationAction
 from coop.moderation.services import act, report
-from coop.privacy.deletion import purge_unverified
+from coop.privacy.deletion.services import purge_unverified
 from coop.privacy.models import DataExport
 from coop.proposals.models import Proposal
 from coop.proposals.services import cast_vote, close_proposal
 from coop.updates.services import publish_update
+from tests.factories import client_for
 from tests.ideas.helpers import titles_listed
-from tests.support import PASSWORD, csrf_token, make_member, make_proposal, make_topic, sign_in
+from tests.support import PASSWORD, csrf_token, make_member, make_proposal, make_topic
 from tests.support import submit as submit_form
 
 PAGE = "/account/delete"
@@ -76,12 +77,6 @@ def rows(app, model, *where) -> list:
 def count(app, model, *where) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def client_for(app, email: str, **extra):
-    client = app.test_client()
-    assert sign_in(client, email, **extra).status_code == 302
-    return client
 
 
 def delete_account(client, contributions: str | None = "keep", password: str | None = PASSWORD):
@@ -449,7 +444,7 @@ def test_deletion_is_all_or_nothing(app, leaver, monkeypatch):
     def fail(_member_ids):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr("coop.privacy.deletion._anonymise_audit", fail)
+    monkeypatch.setattr("coop.privacy.deletion.services._anonymise_audit", fail)
     before = traces(app, *NAME_TRACES, *WORDS)
     client = client_for(app, EMAIL)
 

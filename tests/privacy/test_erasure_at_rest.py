@@ -17,7 +17,8 @@ from sqlalchemy import update
 from coop import cache, pagecache
 from coop.accounts.models import Member
 from coop.comments.services import add_comment
-from coop.extensions import checkpoint_sqlite, db, utcnow
+from coop.db.dialects import checkpoint_sqlite
+from coop.extensions import db, utcnow
 from coop.ideas.models import Idea
 from tests.ideas.helpers import idea_page
 from tests.support import make_idea, make_member, on_postgresql, sign_in
@@ -212,11 +213,11 @@ def test_a_checkpoint_with_a_reader_open_neither_raises_nor_waits_long(app, capl
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM members").fetchone()  # holds its snapshot
     try:
-        with app.app_context(), caplog.at_level(logging.DEBUG, "coop.extensions"):
+        with app.app_context(), caplog.at_level(logging.DEBUG, "coop.db.dialects"):
             started = time.monotonic()
             assert checkpoint_sqlite() is False
             assert time.monotonic() - started < 2
-        assert len([r for r in caplog.records if r.name == "coop.extensions"]) == 1
+        assert len([r for r in caplog.records if r.name == "coop.db.dialects"]) == 1
     finally:
         reader.execute("COMMIT")
         reader.close()

@@ -25,8 +25,8 @@ from coop.ideas.models import Idea
 from coop.ideas.services import edit_idea, react
 from coop.moderation import appeals
 from coop.moderation.services import act, report
-from coop.privacy import export as exports
-from coop.privacy import tasks
+from coop.privacy.export import services as exports
+from coop.privacy.export import tasks
 from coop.privacy.models import ConsentKind, ConsentRecord, DataExport
 from coop.proposals.models import Proposal
 from coop.proposals.services import cast_vote, close_proposal

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from coop.accounts.models import Member
 from coop.extensions import db
 from coop.privacy.models import DataExport, ExportStatus
+from tests.factories import signed_in
 from tests.parallel import copy_of, own_prefix, post_at_once
 from tests.support import PASSWORD, csrf_token, make_member, sign_in
 
@@ -29,10 +30,7 @@ def app(app_factory, redis_url):
 
 @pytest.fixture
 def member_client(app):
-    make_member(app)
-    client = app.test_client()
-    assert sign_in(client).status_code == 302
-    return client
+    return signed_in(app)
 
 
 def guesses(token: str, count: int, **extra) -> list[dict]:

@@ -16,7 +16,7 @@ from coop.privacy.services import record_joining_consents
 from coop.proposals.models import CHOICES, WEIGHTS, Proposal
 from coop.proposals.services import cast_vote, close_due_proposals
 from coop.security import hash_password
-from tests.support import PASSWORD, TOTP_SECRET, quick_members, sign_in, submit
+from tests.support import PASSWORD, TOTP_SECRET, quick_members, submit
 
 MEMBER = "member@example.org"
 ORGANISER = "organiser@example.org"
@@ -51,15 +51,6 @@ def make_people(app) -> None:
     add_member(app, MEMBER, "Mo Member")
     add_member(app, ORGANISER, "Olu Organiser", Role.ORGANISER)
     add_member(app, ADMIN, "Ada Admin", Role.ADMIN)
-
-
-def client_for(app, email: str | None = None):
-    """A test client, signed in as `email` unless it is None (a visitor)."""
-    client = app.test_client()
-    if email is not None:
-        response = sign_in(client, email)
-        assert response.status_code == 302, f"could not sign in {email}"
-    return client
 
 
 def make_voters(app, count: int, prefix: str = "voter") -> list[int]:

@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from coop.extensions import db
+from tests.factories import client_for
 from tests.proposals.helpers import (
     MEMBER,
     ORGANISER,
     add_member,
-    client_for,
     close_due,
     end_voting,
     make_people,

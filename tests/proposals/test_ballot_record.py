@@ -8,11 +8,11 @@ import xml.etree.ElementTree as ET  # our own feed, not untrusted input
 import pytest
 
 from coop.ballots.record import recount
+from tests.factories import client_for
 from tests.proposals.helpers import (
     MEMBER,
     ORGANISER,
     cast_votes,
-    client_for,
     close_due,
     end_voting,
     make_people,

@@ -6,13 +6,13 @@ from coop.extensions import db, utcnow
 from coop.ideas.models import Idea
 from coop.proposals.models import Proposal
 from coop.proposals.services import close_proposal
+from tests.factories import client_for
 from tests.proposals.helpers import (
     MEMBER,
     ORGANISER,
     add_member,
     assert_unreadable,
     cast_votes,
-    client_for,
     close_due,
     end_voting,
     load_proposal,

@@ -15,11 +15,11 @@ from coop.errors import Conflict
 from coop.extensions import db
 from coop.proposals.models import Proposal
 from coop.proposals.services import cast_vote, close_proposal
+from tests.factories import client_for
 from tests.proposals.helpers import (
     MEMBER,
     ORGANISER,
     assert_unreadable,
-    client_for,
     close_due,
     end_voting,
     load_proposal,

@@ -5,15 +5,8 @@ import pytest
 from coop.extensions import db, utcnow
 from coop.ideas.models import Idea
 from coop.proposals.models import Proposal
-from tests.proposals.helpers import (
-    ADMIN,
-    MEMBER,
-    ORGANISER,
-    client_for,
-    count_rows,
-    load_proposal,
-    make_people,
-)
+from tests.factories import client_for
+from tests.proposals.helpers import ADMIN, MEMBER, ORGANISER, count_rows, load_proposal, make_people
 from tests.support import make_idea, submit
 
 YEAR = utcnow().year + 1  # dates typed in the form must lie in the future

@@ -5,13 +5,13 @@ from coop.ballots import keys
 from coop.extensions import db
 from coop.ideas.models import Idea
 from coop.proposals.models import Proposal
+from tests.factories import client_for
 from tests.proposals.helpers import (
     ADMIN,
     MEMBER,
     ORGANISER,
     add_member,
     cast_votes,
-    client_for,
     close_due,
     end_voting,
     load_proposal,

@@ -4,11 +4,11 @@ from coop.accounts.models import Member
 from coop.comments.services import add_comment
 from coop.extensions import db
 from coop.proposals.models import Proposal
+from tests.factories import client_for
 from tests.proposals.helpers import (
     MEMBER,
     ORGANISER,
     cast_votes,
-    client_for,
     close_due,
     end_voting,
     make_people,

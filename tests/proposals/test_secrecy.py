@@ -7,13 +7,13 @@ import pytest
 
 from coop.ballots import keys
 from coop.ballots.models import Ballot, BallotBox
+from tests.factories import client_for
 from tests.proposals.helpers import (
     ADMIN,
     MEMBER,
     ORGANISER,
     add_member,
     cast_votes,
-    client_for,
     close_due,
     count_rows,
     end_voting,

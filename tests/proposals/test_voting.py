@@ -4,11 +4,11 @@ from sqlalchemy.exc import IntegrityError
 from coop.ballots.models import BoxVoter
 from coop.extensions import db, utcnow
 from coop.proposals.models import Proposal
+from tests.factories import client_for
 from tests.proposals.helpers import (
     MEMBER,
     ORGANISER,
     add_member,
-    client_for,
     make_people,
     member_id,
     my_tracker,

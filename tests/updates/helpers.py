@@ -11,23 +11,13 @@ from coop.audit.models import AuditEntry
 from coop.extensions import db, utcnow
 from coop.updates.models import Update
 from coop.updates.services import publish_update
-from tests.support import make_member, sign_in
+from tests.factories import signed_in
 
 ORGANISER = "organiser@example.org"
 
 
 def organiser_client(app):
-    make_member(app, ORGANISER, "Olu Organiser", role=Role.ORGANISER)
-    client = app.test_client()
-    assert sign_in(client, ORGANISER).status_code == 302
-    return client
-
-
-def member_client(app):
-    make_member(app, "member@example.org", "Sam Member")
-    client = app.test_client()
-    assert sign_in(client).status_code == 302
-    return client
+    return signed_in(app, ORGANISER, "Olu Organiser", Role.ORGANISER)
 
 
 def make_update(

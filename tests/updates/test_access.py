@@ -3,13 +3,13 @@ their CSRF token."""
 
 import pytest
 
+from tests.factories import signed_in
 from tests.support import make_member, sign_in, submit
 from tests.updates.helpers import (
     audit_entries,
     count_updates,
     load_update,
     make_update,
-    member_client,
     organiser_client,
     text_of,
 )
@@ -45,7 +45,7 @@ def assert_unchanged(app, update_id: int) -> None:
 
 
 def test_a_member_is_refused_every_organiser_route_and_nothing_changes(app, update_id):
-    client = member_client(app)
+    client = signed_in(app, name="Sam Member")
     for method, path, data in organiser_routes(update_id):
         if method == "GET":
             response = client.get(path)
@@ -83,7 +83,7 @@ def test_an_organiser_without_two_step_sign_in_has_no_powers(app):
 
 def test_only_organisers_see_the_controls_on_the_public_pages(app, client, organiser, update_id):
     page = f"/updates/{update_id}-dates-for-the-assembly"
-    for reader in (client, member_client(app)):
+    for reader in (client, signed_in(app, name="Sam Member")):
         for path in (page, "/updates"):
             html = reader.get(path).get_data(as_text=True)
             assert "/organise/updates" not in html, path

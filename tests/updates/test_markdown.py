@@ -5,8 +5,7 @@ import re
 import pytest
 
 from tests.ideas.helpers import unsafe_markup
-from tests.ideas.test_markdown import ATTACKS
-from tests.support import submit
+from tests.support import ATTACKS, submit
 from tests.updates.helpers import load_update, make_update, organiser_client, text_of
 
 

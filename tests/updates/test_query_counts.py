@@ -1,6 +1,7 @@
 """The updates pages run a fixed number of SQL statements, however many updates there are."""
 
-from tests.support import count_queries, make_member, sign_in
+from tests.factories import signed_in
+from tests.support import count_queries
 from tests.updates.helpers import make_updates, organiser_client
 
 PAGES = ["/updates", "/updates?page=2", "/"]
@@ -21,9 +22,7 @@ def queries_for(app, client, path: str) -> int:
 def readers(app) -> dict:
     """A visitor, a member and an organiser, each having loaded a page (warm connections)."""
     organiser = organiser_client(app)
-    make_member(app, name="Reader")
-    member = app.test_client()
-    sign_in(member)
+    member = signed_in(app, name="Reader")
     visitor = app.test_client()
     for client in (visitor, member, organiser):
         client.get("/updates")

@@ -8,9 +8,9 @@ from wtforms.validators import InputRequired
 
 from coop.accounts.forms import password_field
 from coop.accounts.sessions import end_session
-from coop.extensions import checkpoint_sqlite
+from coop.db.dialects import checkpoint_sqlite
 from coop.limits import attempts, member_key, succeeded
-from coop.privacy import deletion
+from coop.privacy.deletion import services as deletion
 from coop.validation import TextForm
 from coop.web import form_status, save
 

@@ -1,5 +1,5 @@
-"""What admins see of digests: counts per period and the digests that failed, never their
-content (which would tell who has voted)."""
+"""Reading digests for the admins' page: counts per period and the digests that failed,
+never their content (which would tell who has voted)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,10 +8,8 @@ from sqlalchemy import func, select
 
 from coop.accounts.models import Member
 from coop.accounts.permissions import require_admin
-from coop.audit.services import record
 from coop.digests.models import Digest, DigestStatus
-from coop.errors import Conflict, NotFound
-from coop.extensions import db, utcnow
+from coop.extensions import db
 
 RECENT_PERIODS = 10
 FAILED_SHOWN = 100
@@ -63,18 +61,3 @@ def failed_digests(actor: Member) -> list[tuple[Digest, Member]]:
         .limit(FAILED_SHOWN)
     )
     return [(digest, member) for digest, member in db.session.execute(query)]
-
-
-def retry_failed(actor: Member, digest_id: int) -> Digest:
-    require_admin(actor)
-    digest = db.session.get(Digest, digest_id)
-    if digest is None:
-        raise NotFound("No such digest.")
-    if digest.status != DigestStatus.FAILED:
-        raise Conflict("Only a failed digest can be tried again.")
-    digest.status = DigestStatus.PENDING
-    digest.attempts = 0
-    digest.failed_at = None
-    digest.next_attempt_at = utcnow()
-    record(actor, "digest.retry", "digest", digest.id)
-    return digest

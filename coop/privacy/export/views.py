@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length
 
 from coop.extensions import utcnow
 from coop.limits import attempts, failed, member_key, succeeded
-from coop.privacy import export
+from coop.privacy.export import services as export
 from coop.privacy.models import ExportStatus
 from coop.security import MAX_PASSWORD_LENGTH
 from coop.uktime import to_uk

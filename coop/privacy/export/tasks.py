@@ -1,5 +1,4 @@
-"""Celery tasks of privacy: build a requested archive, purge expired ones, and erase
-accounts whose email address was never confirmed (7 days after joining)."""
+"""Celery tasks of the right of access: build a requested archive, purge expired ones."""
 
 import logging
 from collections.abc import Mapping
@@ -7,9 +6,8 @@ from collections.abc import Mapping
 from celery import shared_task
 from celery.schedules import crontab
 
-from coop.extensions import checkpoint_sqlite, db, utcnow
-from coop.privacy import export
-from coop.privacy.deletion import purge_unverified, remove_export_files
+from coop.extensions import db, utcnow
+from coop.privacy.export import services as export
 
 log = logging.getLogger(__name__)
 
@@ -36,23 +34,8 @@ def purge_exports() -> int:
     return removed
 
 
-@shared_task(name="coop.privacy.purge_unverified")
-def purge_unverified_accounts() -> int:
-    """Idempotent: a second run finds nothing left to erase. Returns the accounts erased."""
-    erasure = purge_unverified(utcnow())
-    db.session.commit()
-    if erasure.accounts:
-        checkpoint_sqlite()
-    remove_export_files(erasure.export_files)
-    return erasure.accounts
-
-
 def beat_schedule(_config: Mapping) -> dict:
     return {
-        "purge-unverified-accounts": {
-            "task": "coop.privacy.purge_unverified",
-            "schedule": crontab(hour=3, minute=45),
-        },
         "purge-data-exports": {
             "task": "coop.privacy.purge_exports",
             "schedule": crontab(minute="*/15"),  # soon after a held ballot is counted

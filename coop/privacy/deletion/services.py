@@ -45,6 +45,7 @@ from coop.accounts.models import Member, Role
 from coop.accounts.permissions import is_member
 from coop.audit.models import AuditEntry
 from coop.comments.models import Comment, CommentRevision
+from coop.db import dialects
 from coop.errors import Conflict, Invalid, NotAllowed
 from coop.extensions import db, utcnow
 from coop.ideas.models import Idea, IdeaRevision, Stage
@@ -251,7 +252,7 @@ def _empty_ideas(member_ids: list[int]) -> None:
 def _forget_search_terms() -> None:
     """PostgreSQL's search index follows the rows. SQLite's FTS5 index marks replaced text
     as deleted but keeps its words in its pages until they are merged: merge them now."""
-    if db.session.get_bind().dialect.name == "sqlite":
+    if dialects.search_index_keeps_replaced_words():
         db.session.execute(text("INSERT INTO ideas_fts(ideas_fts) VALUES ('optimize')"))
 
 

@@ -1,0 +1,1 @@
+"""Roles: admins grant and remove the organiser and admin roles, and reset two-step sign-in."""

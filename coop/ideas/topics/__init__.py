@@ -1,0 +1,1 @@
+"""Topics: organisers manage the list of topics ideas are filed under."""

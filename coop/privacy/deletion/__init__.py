@@ -1,0 +1,1 @@
+"""Erasure: deleting an account (with or without its contributions) and unconfirmed ones."""

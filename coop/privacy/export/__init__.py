@@ -1,0 +1,1 @@
+"""The right of access: a member asks for a copy of their data, gets an archive by email."""
