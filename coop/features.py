@@ -3,16 +3,18 @@ asks for the modules of that role by name, so that it never imports a feature it
 
 import importlib
 import pkgutil
+from functools import cache
 from types import ModuleType
 
 
-def feature_modules(role: str) -> list[ModuleType]:
+@cache  # every app a process builds (the tests build hundreds) asks the same
+def feature_modules(role: str) -> tuple[ModuleType, ...]:
     """Every feature's module named `role` (coop/<feature>/<role>.py, or in a feature's
     sub-package), imported, in a stable order."""
     import coop
 
-    return [
+    return tuple(
         importlib.import_module(found.name)
         for found in sorted(pkgutil.walk_packages(coop.__path__, "coop."), key=lambda f: f.name)
         if found.name.rpartition(".")[2] == role and found.name.count(".") >= 2
-    ]
+    )

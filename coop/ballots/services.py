@@ -121,9 +121,9 @@ def _lock_statement(still_open: ColumnElement[bool] | None):
             BallotBox.public_key,
             BallotBox.entries,
             BallotBox.head,
-            seen,
-            select(current.c.seq).scalar_subquery(),
-            select(current.c.tracker).scalar_subquery(),
+            seen.label("seen"),
+            select(current.c.seq).scalar_subquery().label("replaces"),
+            select(current.c.tracker).scalar_subquery().label("tracker"),
         )
         .where(
             BallotBox.id == box_id,
@@ -182,24 +182,8 @@ def _cast_statement(kind: str, still_open: ColumnElement[bool] | None):
     recount checks every link). It writes only when the box's length under the lock is the
     length the statement's snapshot saw: then the member's entry it read is current."""
     box_id, member_id = bindparam("box_id", type_=Integer), bindparam("member_id", type_=Integer)
-    seen = select(BallotBox.entries).where(BallotBox.id == box_id).scalar_subquery()
-    current = _current_entry(box_id, member_id).subquery()
-    locked = (
-        select(
-            BallotBox.entries,
-            BallotBox.head,
-            seen.label("seen"),
-            select(current.c.seq).scalar_subquery().label("replaces"),
-        )
-        .where(
-            BallotBox.id == box_id,
-            BallotBox.closed_at.is_(None),
-            BallotBox.public_key == bindparam("public", type_=LargeBinary),
-            true() if still_open is None else still_open,
-        )
-        .with_for_update(of=BallotBox)
-        .cte("locked")
-    )
+    public = BallotBox.public_key == bindparam("public", type_=LargeBinary)
+    locked = _lock_statement(still_open).where(public).cte("locked")
     seq = locked.c.entries + 1
     link = (
         func.coalesce(locked.c.head, bindparam("start", type_=LargeBinary))
@@ -229,13 +213,11 @@ def _cast_statement(kind: str, still_open: ColumnElement[bool] | None):
         .returning(BallotBox.id)
         .cte("moved")
     )
-    voter = dialects.insert_or_skip(BoxVoter.__table__, kind)
-    voter = voter.from_select(
-        ["box_id", "member_id", "ballot_id"],
-        select(box_id, member_id, new.c.id).select_from(new).join(moved, true()),
-    ).on_conflict_do_update(
-        index_elements=[BoxVoter.box_id, BoxVoter.member_id],
-        set_={"ballot_id": voter.excluded.ballot_id},
+    voter = _current_ballot_upsert(
+        dialects.insert_or_skip(BoxVoter.__table__, kind).from_select(
+            ["box_id", "member_id", "ballot_id"],
+            select(box_id, member_id, new.c.id).select_from(new).join(moved, true()),
+        )
     )
     return select(
         select(func.count()).select_from(locked).scalar_subquery().label("open"),
@@ -274,7 +256,8 @@ def _append(
     proof: bytes | None,
 ) -> int:
     """Write the next entry, its link in the chain and the box's new length and head; a
-    ballot also becomes the member's current one. One statement on PostgreSQL."""
+    ballot also becomes the member's current one. (A cast's usual path is `cast`'s one
+    statement; this one serves a cast that waited, and removals.)"""
     seq = box.entries + 1
     replaces = current[0] if current else None
     previous = box.head or crypto.chain_start(box_context(box.box_id), box.public)
@@ -284,14 +267,9 @@ def _append(
         "replaces": replaces, "ciphertext": ciphertext, "proof": proof, "accepted_at": utcnow(),
     }  # fmt: skip
     statements = _append_statements(dialects.name())
-    if ciphertext is None:
-        db.session.execute(statements.entry, values)
-        db.session.execute(statements.moved, values)
-    elif statements.ballot is not None:
-        db.session.execute(statements.ballot, {**values, "member_id": member_id})
-    else:
-        ballot_id = db.session.scalar(statements.entry, values)
-        db.session.execute(statements.moved, values)
+    ballot_id = db.session.scalar(statements.entry, values)
+    db.session.execute(statements.moved, values)
+    if ciphertext is not None:
         db.session.execute(
             statements.voter, {"box_id": box.box_id, "member_id": member_id, "ballot_id": ballot_id}
         )
@@ -303,7 +281,6 @@ class _Appends:
     entry: Executable  # the entry alone, its id returned
     moved: Executable  # the box's new length and head
     voter: Executable  # the member's current ballot
-    ballot: Executable | None  # all three in one statement (PostgreSQL)
 
 
 @cache  # built once per kind of database, with bind parameters
@@ -315,27 +292,21 @@ def _append_statements(kind: str) -> _Appends:
         .where(BallotBox.id == bindparam("box_id"))
         .values(entries=bindparam("seq"), head=bindparam("chain"))
     )
-    voter = dialects.insert_or_skip(BoxVoter.__table__, kind)
-    upsert = {
-        "index_elements": [BoxVoter.box_id, BoxVoter.member_id],
-        "set_": {"ballot_id": voter.excluded.ballot_id},
-    }
-    ballot = None
-    if dialects.writes_in_cte(kind):
-        new = entry.cte("new_ballot")
-        box_moved = moved.returning(BallotBox.id).cte("moved")
-        ballot = voter.from_select(
-            ["box_id", "member_id", "ballot_id"],
-            select(bindparam("box_id"), bindparam("member_id"), new.c.id)
-            .select_from(new)
-            .join(box_moved, true()),
-        ).on_conflict_do_update(**upsert)
-    voter = voter.values(
-        box_id=bindparam("box_id"),
-        member_id=bindparam("member_id"),
-        ballot_id=bindparam("ballot_id"),
-    ).on_conflict_do_update(**upsert)
-    return _Appends(entry, moved, voter, ballot)
+    names = ("box_id", "member_id", "ballot_id")
+    voter = _current_ballot_upsert(
+        dialects.insert_or_skip(BoxVoter.__table__, kind).values(
+            {name: bindparam(name) for name in names}
+        )
+    )
+    return _Appends(entry, moved, voter)
+
+
+def _current_ballot_upsert(insert_voter):
+    """The member's pointer to their current ballot: added, or moved to the new one."""
+    return insert_voter.on_conflict_do_update(
+        index_elements=[BoxVoter.box_id, BoxVoter.member_id],
+        set_={"ballot_id": insert_voter.excluded.ballot_id},
+    )
 
 
 def my_tracker(box_id: int, member_id: int) -> bytes | None:
