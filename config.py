@@ -95,7 +95,27 @@ class Config:
 
     VERIFY_TOKEN_HOURS = 48
     RESET_TOKEN_MINUTES = 60
-    PRIVACY_NOTICE_VERSION = "2026-12-06.1"
+    PRIVACY_NOTICE_VERSION = "2026-12-07.1"
+
+    # The society's registered rules (Co-operative and Community Benefit Societies Act 2014,
+    # s.14: the rules set admission, shares and withdrawal), as settings: docs/membership.md.
+    COOP_SOCIETY_NAME = env("COOP_SOCIETY_NAME", "The Independents Co-operative Limited")
+    COOP_RULES_VERSION = env("COOP_RULES_VERSION", "draft 2026-12")
+    COOP_RULES_URL = env("COOP_RULES_URL", "/static/rules.txt")
+    COOP_SHARE_PENCE = env_int("COOP_SHARE_PENCE", 100)  # one £1 share
+    COOP_SHARES_MIN = env_int("COOP_SHARES_MIN", 1)
+    COOP_SHARES_MAX = env_int("COOP_SHARES_MAX", 1)  # s.24 caps withdrawable shares at £100,000
+    COOP_ELIGIBILITY = env(
+        "COOP_ELIGIBILITY",
+        "I am 16 or over, I live in the United Kingdom, and I support the co-operative's objects.",
+    )
+    # Cessation for non-payment only where the rules provide for it (1) or not (0).
+    COOP_NON_PAYMENT_CEASES = env_int("COOP_NON_PAYMENT_CEASES", 0)
+    # The Act sets no period for keeping former members' entries: the society's retention
+    # policy does (UK GDPR Art. 5(1)(e)); see docs/membership.md for the reasoning.
+    COOP_REGISTER_KEEP_YEARS = env_int("COOP_REGISTER_KEEP_YEARS", 6)
+    COOP_REFUSED_KEEP_DAYS = env_int("COOP_REFUSED_KEEP_DAYS", 365)  # refused, withdrawn
+    COOP_INSPECTION_DAYS = env_int("COOP_INSPECTION_DAYS", 14)  # s.103 inspection, once opened
 
     # Rate limits (Flask-Limiter notation); storage in Redis when REDIS_URL is set.
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
@@ -173,6 +193,9 @@ class Config:
     # Public pages as visitors see them, kept this long unless content changes first
     # (coop/pagecache.py); 0 turns the cache off.
     PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 120)
+    # 1: a read of a vote past its time counts it (make run has no scheduler); 0: only the
+    # scheduled task counts, and pages show the vote as closed and being counted meanwhile.
+    COUNT_DUE_VOTES_ON_READ = env_int("COUNT_DUE_VOTES_ON_READ", 1)
     # The kept pages' share of Redis, which also holds the limits and the task queue.
     PAGE_CACHE_MAX_BYTES = env_int("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024)
     COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)
@@ -225,6 +248,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_NAME = "__Host-remember"
     KNOWN_DEVICE_COOKIE_NAME = "__Host-known-device"
     MAIL_BACKEND = env("MAIL_BACKEND", "smtp")
+    COUNT_DUE_VOTES_ON_READ = env_int("COUNT_DUE_VOTES_ON_READ", 0)  # beat counts, each minute
 
 
 CONFIGS = {

@@ -26,9 +26,10 @@ from coop.ballots.queries import record_chunks
 from coop.ballots.record import box_context, recount
 from coop.ballots.services import open_box
 from coop.ballots.verify import check_proofs, proofs_checked_apart
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.proposals.models import CHOICES, WEIGHTS, Proposal
 from coop.proposals.services import close_proposal
+from coop.uktime import utcnow
 
 LIMIT_SECONDS = 60  # issue 17: a vote of 100,000 ballots tallied and proved in under a minute
 

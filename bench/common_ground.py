@@ -23,8 +23,9 @@ import sqlalchemy as sa
 from bench.database import copy_rows_like, throwaway_app
 from coop.accounts.models import Member
 from coop.common_ground import scorer, services
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea, Topic
+from coop.uktime import utcnow
 
 RESULTS = Path(__file__).with_name("common_ground.md")
 LIMIT_SECONDS = 30.0

@@ -44,7 +44,8 @@ from bench.smtp_sink import Received, SmtpSink
 from config import celery_settings
 from coop.accounts.models import Member
 from coop.digests.models import Digest, DigestStatus
-from coop.extensions import db, utcnow
+from coop.extensions import db
+from coop.uktime import utcnow
 
 RESULTS = Path(__file__).with_name("digests.md")
 LIMIT_SECONDS = 300.0

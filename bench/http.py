@@ -40,7 +40,8 @@ from bench.http_targets import ANONYMOUS_PAGES, Endpoint, endpoints, uncached_tw
 from bench.load import Gunicorn, LoadResult, Request, run_wrk
 from bench.national_data import LONG_DISCUSSION, Network, seed
 from coop.comments.queries import PER_PAGE as COMMENTS_PER_PAGE
-from coop.extensions import db, utcnow
+from coop.extensions import db
+from coop.uktime import utcnow
 from tests.support import QueryCounter
 
 RESULTS = Path(__file__).with_name("results.md")

@@ -23,7 +23,7 @@ from bench.http import APP_SETTINGS, MEMBERS, REDIS_URL, SIZES, measure, server_
 from bench.http_targets import endpoints
 from bench.load import Gunicorn
 from bench.national_data import seed
-from coop.extensions import utcnow
+from coop.uktime import utcnow
 
 SKIPPED = ("static file (the ceiling)",)
 

@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from coop.feeds.views import bp as feeds
     from coop.ideas.topics.views import bp as topics
     from coop.ideas.views import bp as ideas
+    from coop.membership.views import bp as membership
     from coop.moderation.views import bp as moderation
     from coop.notifications.views import bp as notifications
     from coop.privacy.deletion.views import bp as account_deletion
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
         roles,
         common_ground,
         updates,
+        membership,
         feeds,
         digests,
         data_export,

@@ -9,10 +9,12 @@ from sqlalchemy import func, select, update
 from coop.accounts.models import Member, Role
 from coop.accounts.services import create_verified_member
 from coop.comments.services import add_comment
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.services import create_topic, react, submit_idea
+from coop.membership import services as membership
 from coop.proposals.models import Proposal
 from coop.proposals.services import cast_vote, close_proposal, create_proposal
+from coop.uktime import utcnow
 from coop.updates.services import publish_update
 
 DEMO_PASSWORD = "demo-coop-password"  # noqa: S105 - printed in the README, development only
@@ -122,9 +124,25 @@ def load_demo_data() -> bool:
     first = add_comment(supporters[1], ideas[0], "Yes, and make them **zero carbon** from day one.")
     add_comment(member, ideas[0], "Agreed. Who would manage them?", parent_id=first.id)
     add_comment(supporters[2], ideas[1], "This would help my daughter get to college.")
+    _co_operative(admin, organiser, member, supporters[0])
     _votes(organiser, ideas, [member, *supporters])
     _updates(organiser)
     return True
+
+
+def _co_operative(admin: Member, organiser: Member, member: Member, applicant: Member) -> None:
+    """The demo admin is the society's secretary, the organiser its treasurer; the demo
+    member was admitted as a member of the co-operative; a supporter's application waits."""
+    today = membership.today()
+    address = "1 Demo Street\nDemoton\nDE1 1MO"
+    membership.appoint(admin, admin.email, "secretary", "Ada Demo", address, today)
+    membership.appoint(admin, organiser.email, "treasurer", "Olu Demo", address, today)
+    db.session.flush()
+    application = membership.apply(member, "Sam Demo", address, 1, True, True, True)
+    db.session.flush()
+    membership.record_payment(organiser, application.id, "bank_transfer", 100, today, "DEMO")
+    membership.admit(admin, application.id)
+    membership.apply(applicant, "Priya Demo", address, 1, True, True, False)  # for the board
 
 
 def _votes(organiser: Member, ideas, voters: list[Member]) -> None:

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -83,6 +83,19 @@ def error_response(status: int, message: str | None = None, headers: dict | None
     return response, status, headers or {}
 
 
+def answers_errors_with(template: str):
+    """Mark a view whose domain errors answer its own page rather than the error page: an
+    emailed link that cannot be used (expired, forged, used already) says so and how to
+    ask for another. `template` is rendered with `error` (the message), with the error's
+    status. Put it next to the view function, below the decorators that wrap it."""
+
+    def mark(view):
+        view.error_template = template
+        return view
+
+    return mark
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):
@@ -90,6 +103,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
+        view = current_app.view_functions.get(request.endpoint or "")
+        template = getattr(view, "error_template", None)
+        if template is not None:  # answers_errors_with
+            return render_template(template, error=error.message), error.status
         return error_response(error.status, error.message)
 
     @app.errorhandler(HTTPException)

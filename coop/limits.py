@@ -47,7 +47,8 @@ from limits.util import parse_many
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from coop.errors import DomainError
-from coop.extensions import limiter, utcnow
+from coop.extensions import limiter
+from coop.uktime import utcnow
 
 log = logging.getLogger(__name__)
 

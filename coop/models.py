@@ -8,6 +8,14 @@ from coop.common_ground.models import IdeaScore
 from coop.digests.models import Digest
 from coop.ideas.models import Idea, IdeaRevision, Reaction, Topic
 from coop.mail.models import OutboundEmail
+from coop.membership.models import (
+    Application,
+    Inspection,
+    Membership,
+    OfficerEntry,
+    OfficeTerm,
+    RegisterEntry,
+)
 from coop.moderation.models import Appeal, ModerationAction, Report
 from coop.notifications.models import Notification
 from coop.privacy.models import ConsentRecord, DataExport
@@ -16,6 +24,7 @@ from coop.updates.models import Update
 
 __all__ = [
     "Appeal",
+    "Application",
     "AuditEntry",
     "Ballot",
     "BallotBox",
@@ -28,13 +37,18 @@ __all__ = [
     "Idea",
     "IdeaRevision",
     "IdeaScore",
+    "Inspection",
     "Member",
+    "Membership",
     "ModerationAction",
     "Notification",
+    "OfficeTerm",
+    "OfficerEntry",
     "OutboundEmail",
     "Proposal",
     "Reaction",
     "RecoveryCode",
+    "RegisterEntry",
     "Report",
     "Topic",
     "Update",

@@ -6,6 +6,10 @@ from zoneinfo import ZoneInfo
 UK = ZoneInfo("Europe/London")
 
 
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 def to_uk(moment: datetime) -> datetime:
     return moment.astimezone(UK)
 

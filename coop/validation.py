@@ -14,6 +14,7 @@ import re
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 from wtforms import Field, ValidationError
+from wtforms.validators import Length
 
 from coop.errors import Invalid
 
@@ -49,6 +50,11 @@ def optional_text(value: str | None, field: str, max_length: int, what: str) -> 
     if len(text) > max_length:
         raise Invalid(f"{what.capitalize()} must be {max_length:,} characters or fewer.", field)
     return text
+
+
+def at_most(limit: int, what: str) -> Length:
+    """WTForms validator: at most `limit` characters, said in words."""
+    return Length(max=limit, message=f"{what} must be {limit:,} characters or fewer.")
 
 
 class PlainText:

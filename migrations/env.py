@@ -48,7 +48,7 @@ from coop.ideas.search import include_in_schema_check  # noqa: E402
 
 def render_item(type_, obj, autogen_context):
     """Write the app's UTCDateTime as a plain timezone-aware DateTime in migrations."""
-    from coop.extensions import UTCDateTime
+    from coop.db.types import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

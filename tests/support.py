@@ -40,7 +40,7 @@ def submit(client, page: str, data: dict | None = None, action: str | None = Non
     return client.post(action or page, data=form, **kwargs)
 
 
-NOTICE = "2026-12-06.1"  # the privacy notice version the test settings publish
+NOTICE = "2026-12-07.1"  # the privacy notice version the test settings publish
 
 
 def join_data(**changes) -> dict:
@@ -80,7 +80,7 @@ def make_member(
 def quick_members(app, count: int, prefix: str = "member") -> list[int]:
     """Confirmed, consenting members who never sign in, written directly so that no
     password is hashed; returns their ids."""
-    from coop.extensions import utcnow
+    from coop.uktime import utcnow
 
     with app.app_context():
         members = [
@@ -108,14 +108,21 @@ def load_member(app, email: str) -> Member | None:
         return member
 
 
-def sign_in(client, email: str = "member@example.org", password: str = PASSWORD, **extra):
-    """Sign in through the form, answering the two-step code page when it comes."""
+def sign_in(
+    client,
+    email: str = "member@example.org",
+    password: str = PASSWORD,
+    totp_secret: str = TOTP_SECRET,
+    **extra,
+):
+    """Sign in through the form, answering the two-step code page when it comes (with a code
+    from `totp_secret`: the tests' own, or for instance the demo data's)."""
     data = {"email": email, "password": password, **extra}
     response = submit(client, "/sign-in", data)
     if response.status_code == 302 and response.headers["Location"] == "/sign-in/code":
         import pyotp
 
-        response = submit(client, "/sign-in/code", {"code": pyotp.TOTP(TOTP_SECRET).now()})
+        response = submit(client, "/sign-in/code", {"code": pyotp.TOTP(totp_secret).now()})
     return response
 
 
@@ -334,9 +341,9 @@ def make_proposal(
     A window already in the past is written directly, as if it had been set earlier."""
     from datetime import timedelta
 
-    from coop.extensions import utcnow
     from coop.proposals.models import Proposal
     from coop.proposals.services import create_proposal
+    from coop.uktime import utcnow
 
     now = utcnow()
     with app.app_context():
@@ -352,6 +359,7 @@ def make_proposal(
             options.pop("visibility", "public"),
             idea_id=idea_id,
             now=now,
+            electorate=options.pop("electorate", "supporters"),
         )
         if closes_in < 1:
             db.session.flush()

@@ -8,8 +8,9 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from coop import create_app
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.search import include_in_schema_check
+from coop.uktime import utcnow
 from tests.databases import fresh_database_url
 
 

@@ -12,8 +12,10 @@ from sqlalchemy import event
 from coop import cache, pagecache
 from coop.accounts.models import Role
 from coop.accounts.services import find_by_email
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.moderation.services import act
+from coop.uktime import utcnow
+from tests.factories import client_for
 from tests.ideas.helpers import counts_on_page, idea_page, react_on_page
 from tests.support import count_queries, make_idea, make_member, make_proposal, sign_in
 
@@ -134,8 +136,7 @@ def test_supports_leave_kept_pages_which_show_the_new_counts_within_their_lifeti
     idea = make_idea(cached_app, "author@example.org", "Night buses")
     page = idea_page(cached_app, idea)
     make_member(cached_app, email="fan@example.org", name="Fan")
-    fan = cached_app.test_client()
-    sign_in(fan, "fan@example.org")
+    fan = client_for(cached_app, "fan@example.org")
     visitor = cached_app.test_client()
     assert counts_on_page(fetch(cached_app, visitor, page)[1]) == (0, 0)
 

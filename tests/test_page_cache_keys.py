@@ -7,7 +7,8 @@ import uuid
 import pytest
 import redis
 
-from tests.support import count_queries, make_idea, make_member, sign_in
+from tests.factories import client_for
+from tests.support import count_queries, make_idea, make_member
 
 
 @pytest.fixture
@@ -72,8 +73,7 @@ def test_the_same_parameters_in_another_order_are_one_kept_page(
 def test_members_shared_fragments_are_keyed_alike(app_factory, redis_url, prefix, store):
     app = cached_app(app_factory, redis_url, prefix)
     make_member(app, email="member@example.org")
-    member = app.test_client()
-    sign_in(member)
+    member = client_for(app, "member@example.org")
     for n in range(10):
         member.get(f"/ideas?x={n}")
     member.get("/ideas")

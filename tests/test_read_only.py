@@ -9,7 +9,8 @@ from coop.extensions import db
 from coop.ideas.models import Topic
 from coop.read_only import read_only
 from tests.conftest import TEST_DB
-from tests.support import make_idea, make_member, sign_in
+from tests.factories import client_for
+from tests.support import make_idea, make_member
 
 
 def topics(app) -> int:
@@ -101,8 +102,7 @@ def test_read_only_pages_run_outside_a_transaction_and_the_rest_keep_theirs(app)
 
     make_member(app)
     idea_id = make_idea(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, "member@example.org")
     connections.clear()
     assert client.get(f"/ideas/{idea_id}").status_code in (200, 301)
     assert client.get("/account/two-step").status_code == 200  # not marked: a transaction

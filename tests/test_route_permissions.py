@@ -8,20 +8,31 @@ from sqlalchemy import select
 
 from coop.accounts.models import Member, Role
 from coop.digests.models import Digest
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea, Topic
+from coop.membership.models import Membership, OfficeTerm
 from coop.moderation import appeals
 from coop.moderation.models import ModerationAction
+from coop.uktime import utcnow
 from tests.factories import client_for
-from tests.support import csrf_token, make_idea, make_member, make_proposal, make_topic, sign_in
+from tests.support import TOTP_SECRET, csrf_token, make_idea, make_member, make_proposal, make_topic
 
-ROLES = ["visitor", "unverified", "member", "suspended", "organiser", "admin"]
+# coop_member: admitted to the co-operative; treasurer and secretary: officers of the society
+# in the register of officers (with two-step sign-in), all three with the role "member".
+ROLES = ["visitor", "unverified", "member", "suspended", "organiser", "admin", "coop_member",
+         "treasurer", "secretary"]  # fmt: skip
 PUBLIC = dict.fromkeys(ROLES, "allow")
 SIGNED_IN = {**PUBLIC, "visitor": "login"}
 CONTRIBUTOR = {**SIGNED_IN, "unverified": "deny", "suspended": "deny"}
-ORGANISER = {**CONTRIBUTOR, "member": "deny"}
+ORGANISER = {**CONTRIBUTOR, **dict.fromkeys(["member", "coop_member", "treasurer", "secretary"],
+                                            "deny")}  # fmt: skip
 ADMIN = {**ORGANISER, "organiser": "deny"}
 AUTHOR_ONLY = {**dict.fromkeys(ROLES, "deny"), "visitor": "login"}  # the sample's author is none
+NOBODY = AUTHOR_ONLY  # the register open for inspection: nobody's request was fulfilled
+COOP_MEMBER = {**AUTHOR_ONLY, "coop_member": "allow"}
+BOARD = {**AUTHOR_ONLY, "treasurer": "allow", "secretary": "allow"}
+SECRETARY = {**AUTHOR_ONLY, "secretary": "allow"}
+REGISTRAR = {**SECRETARY, "admin": "allow"}
 
 ACCESS = {
     "site.home": PUBLIC, "site.healthz": PUBLIC, "privacy.notice": PUBLIC,
@@ -62,6 +73,18 @@ ACCESS = {
     "api.proposal_comments": PUBLIC, "api.proposal_ballots": PUBLIC, "api.topics": PUBLIC,
     "api.updates": PUBLIC,
     "api.update": PUBLIC,
+    "membership.mine": SIGNED_IN, "membership.apply": SIGNED_IN,
+    "membership.withdraw_application": SIGNED_IN, "membership.details": SIGNED_IN,
+    "membership.resign": SIGNED_IN, "membership.request_inspection": COOP_MEMBER,
+    "membership.inspect": NOBODY,
+    "membership.board": BOARD, "membership.application": BOARD, "membership.payment": BOARD,
+    "membership.decide": BOARD, "membership.approve_resignation": BOARD,
+    "membership.member": BOARD, "membership.member_details": BOARD,
+    "membership.cessation": BOARD, "membership.fulfil_inspection": SECRETARY,
+    "membership.register": SECRETARY, "membership.register_csv": SECRETARY,
+    "membership.register_print": SECRETARY, "membership.officers": SECRETARY,
+    "membership.officers_csv": SECRETARY, "membership.officers_print": SECRETARY,
+    "membership.end_term": SECRETARY, "membership.appoint": REGISTRAR,
 }  # fmt: skip
 
 
@@ -91,6 +114,7 @@ def sample_data(app) -> dict:
         digest = Digest(member_id=author.id, frequency="weekly", period_start=utcnow(),
                         covers_from=utcnow(), status="failed")  # fmt: skip
         db.session.add(digest)
+        membership = _sample_membership(author, boss)
         db.session.commit()
         return {
             "idea_id": idea_id, "slug": db.session.get(Idea, idea_id).slug,
@@ -101,13 +125,46 @@ def sample_data(app) -> dict:
             "action": "archive", "kind": "join", "token": "not-a-real-token",
             "filename": "coop.css",
             "topic_slug": db.session.get(Topic, topic_id).slug,
+            **membership,
         }  # fmt: skip
 
 
+def _sample_membership(author: Member, boss: Member) -> dict:
+    """The author is a member of the co-operative who asked to inspect the register; the
+    boss applied and is a board member."""
+    from coop.membership.models import (
+        Application,
+        Inspection,
+        Membership,
+        OfficeTerm,
+        RegisterEntry,
+    )  # fmt: skip
+
+    today = utcnow().date()
+    membership = Membership(account_id=author.id, admitted_on=today)
+    application = Application(
+        account_id=boss.id, legal_name="Boss", postal_address="1 A Street\nB1 1BB",
+        eligible=True, rules_version="1", shares=1, amount_due_pence=100,
+    )  # fmt: skip
+    term = OfficeTerm(account_id=boss.id, office="board_member", took_office_on=today)
+    inspection = Inspection(account_id=author.id)
+    db.session.add_all([membership, application, term, inspection])
+    db.session.flush()
+    db.session.add(
+        RegisterEntry(
+            membership_id=membership.id, kind="admitted", name="Author", postal_address="x\ny",
+            shares=1, paid_pence=100, admitted_on=today, recorded_by_name="test",
+        )
+    )  # fmt: skip
+    return {
+        "membership_id": membership.id, "application_id": application.id,
+        "term_id": term.id, "inspection_id": inspection.id,
+    }  # fmt: skip
+
+
 def reader(app, role: str):
-    client = app.test_client()
     if role == "visitor":
-        return client
+        return client_for(app)
     email = f"{role}@example.org"
     make_member(
         app,
@@ -116,13 +173,18 @@ def reader(app, role: str):
         role={"organiser": Role.ORGANISER, "admin": Role.ADMIN}.get(role, Role.MEMBER),
         verified=role != "unverified",
     )
-    if role == "suspended":
-        with app.app_context():
-            member = db.session.scalar(select(Member).where(Member.email == email))
+    with app.app_context():
+        member = db.session.scalar(select(Member).where(Member.email == email))
+        if role == "suspended":
             member.suspended_until = utcnow() + timedelta(days=3)
-            db.session.commit()
-    assert sign_in(client, email).status_code == 302
-    return client
+        if role == "coop_member":
+            db.session.add(Membership(account_id=member.id, admitted_on=utcnow().date()))
+        if role in ("treasurer", "secretary"):
+            member.totp_secret = TOTP_SECRET
+            db.session.add(OfficeTerm(account_id=member.id, office=role,
+                                      took_office_on=utcnow().date()))  # fmt: skip
+        db.session.commit()
+    return client_for(app, email)
 
 
 def outcome(response) -> str:

@@ -123,6 +123,29 @@ def test_only_the_dialects_module_asks_which_database_it_is():
     assert not found, "\n".join(f"{where} {code}" for where, code in found.items())
 
 
+def test_the_extensions_module_holds_extensions_only():
+    """coop/extensions.py creates the Flask extensions (and the models' base they need);
+    column types, the clock and database helpers live elsewhere (coop/db/, coop/uktime)."""
+    tree = ast.parse((COOP / "extensions.py").read_text())
+    defined = {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef)
+    }
+    assert defined == {"Base"}
+
+
+def test_errors_are_answered_by_one_policy_registered_in_one_place():
+    """Only coop/errors.py registers error handlers; a view that answers its own page for a
+    domain error says so with @answers_errors_with, read by that one handler."""
+    registering = [
+        str(path.relative_to(COOP.parent))
+        for path in COOP.rglob("*.py")
+        if path.name != "errors.py" and "errorhandler" in path.read_text()
+    ]
+    assert not registering
+
+
 def test_no_test_module_imports_another_test_module():
     """What test modules share lives in tests/support.py, tests/factories.py or a package's
     helpers.py: importing a test_* module would also collect its tests a second time and tie
@@ -165,4 +188,5 @@ def test_every_features_beat_entries_are_found(app):
         "digest-housekeeping",  # digests
         "purge-data-exports",  # privacy/export
         "purge-unverified-accounts",  # privacy/deletion
+        "forget-expired-register-entries",  # membership
     }  # fmt: skip

@@ -7,7 +7,9 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.extensions import UTCDateTime, db, utcnow
+from coop.db.types import UTCDateTime
+from coop.extensions import db
+from coop.uktime import utcnow
 
 
 class Role(StrEnum):

@@ -28,9 +28,10 @@ from coop.accounts.models import Member, RecoveryCode
 from coop.accounts.permissions import require_admin
 from coop.audit import services as audit
 from coop.errors import Conflict, Invalid, NotAllowed
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.mail.services import absolute_url, queue_email
 from coop.security import verify_password
+from coop.uktime import utcnow
 from coop.validation import required_text
 
 RECOVERY_CODES = 10

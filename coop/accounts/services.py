@@ -14,7 +14,7 @@ from coop.accounts.models import Member, Role
 from coop.accounts.permissions import require_admin
 from coop.audit import services as audit
 from coop.errors import Conflict, Invalid, NotAllowed, NotFound
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.mail.requests import queue_request
 from coop.mail.services import absolute_url, queue_email
 from coop.privacy.services import record_joining_consents
@@ -26,6 +26,7 @@ from coop.security import (
     read_token,
     verify_password,
 )
+from coop.uktime import utcnow
 from coop.validation import required_text
 
 VERIFY, RESET, CHANGE_EMAIL = "verify-email", "reset-password", "change-email"

@@ -11,7 +11,8 @@ from sqlalchemy import Select
 
 from coop.accounts import signins
 from coop.accounts.models import Member
-from coop.extensions import db, login_manager, utcnow
+from coop.extensions import db, login_manager
+from coop.uktime import utcnow
 
 login_manager.login_view = "accounts.sign_in"
 login_manager.login_message = "Please sign in to continue."

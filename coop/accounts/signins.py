@@ -16,8 +16,9 @@ from sqlalchemy import Integer, Select, String, bindparam, case, delete, func, o
 
 from coop.accounts.models import Member, MemberSession
 from coop.db import dialects
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.notifications.models import Notification
+from coop.uktime import utcnow
 
 SEEN_EVERY = timedelta(minutes=1)  # how coarse last_seen_at is: not a write per request
 # The server-side idle limit is a little longer than the cookie's (coop/accounts/sessions.py

@@ -22,7 +22,7 @@ from coop.accounts.sessions import (
     remember_pending_sign_in,
     start_session,
 )
-from coop.errors import DomainError, error_response
+from coop.errors import answers_errors_with
 from coop.extensions import limiter
 from coop.limits import (
     attempts,
@@ -37,6 +37,7 @@ from coop.web import CsrfForm, form_status, safe_next, save
 
 CHECK_EMAIL = "check_email"
 
+LINK_PROBLEM = "accounts/link_problem.html"  # an emailed link that cannot be used
 bp = Blueprint("accounts", __name__)
 
 
@@ -111,6 +112,7 @@ def _confirmation_key() -> str:
 
 @bp.route("/verify/<token>", methods=["GET", "POST"])
 @attempts("LIMIT_SIGNIN_PER_ACCOUNT", _confirmation_key, refund_when=succeeded)
+@answers_errors_with(LINK_PROBLEM)
 def verify_email(token: str):
     """Confirming needs the account's password, unless this browser is signed in to the
     account: the owner of an address someone else joined with cannot be led to confirm it.
@@ -135,20 +137,6 @@ def _verify(token: str, password: str | None, signed_in: Member | None) -> None:
     member = services.verify_email(token, password, signed_in)
     if signed_in is not None and signed_in.id == member.id:
         start_session(member, remember=False)  # the one session kept: it knew the password
-
-
-LINK_PAGES = {"accounts.verify_email", "accounts.reset_password", "accounts.confirm_email_change"}
-
-
-@bp.errorhandler(DomainError)
-def _link_problem(error: DomainError):
-    """An emailed link that cannot be used (expired, forged, used already) answers the page
-    that says so, with the ways to ask for a new one, rather than the bare error page; any
-    other error of these views answers the error page as everywhere (coop/errors.py)."""
-    if request.endpoint not in LINK_PAGES:
-        return error_response(error.status, error.message)
-    page = render_template("accounts/link_problem.html", message=error.message)
-    return page, error.status
 
 
 @bp.route("/resend-verification", methods=["GET", "POST"])
@@ -297,6 +285,7 @@ def forgot_password():
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @limiter.limit(_limit("LIMIT_RESET_PER_IP"), methods=["POST"])
+@answers_errors_with(LINK_PROBLEM)
 def reset_password(token: str):
     services.member_for_reset(token)  # a link that cannot be used says so (`_link_problem`)
     form = forms.ResetPasswordForm()
@@ -374,6 +363,7 @@ def change_email():
 
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+@answers_errors_with(LINK_PROBLEM)
 def confirm_email_change(token: str):
     form = CsrfForm()
     if not form.validate_on_submit():

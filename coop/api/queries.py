@@ -9,11 +9,12 @@ from coop.api.params import MAX_ID, Page
 from coop.ballots.models import Ballot
 from coop.comments.models import Comment
 from coop.errors import NotFound
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea, Topic
 from coop.moderation.states import ModerationState
 from coop.proposals.models import Proposal, Visibility
-from coop.proposals.services import close_due_proposals, close_proposal
+from coop.proposals.services import count_due_on_read
+from coop.uktime import utcnow
 from coop.updates.models import Update
 
 PROPOSAL_STATUSES = ("open", "closed")
@@ -39,16 +40,14 @@ def public_proposal(proposal_id: int) -> Proposal:
     proposal = _found(Proposal, proposal_id, "proposal")
     if proposal.visibility != Visibility.PUBLIC:
         raise NotFound(f"There is no public proposal with the id {proposal_id}.")
-    now = utcnow()
-    if proposal.closed_at is None and proposal.withdrawn_at is None and now >= proposal.closes_at:
-        close_proposal(proposal.id, now)
+    count_due_on_read(utcnow(), proposal)
     return proposal
 
 
 def public_proposals(status: str | None, page: Page) -> Pagination:
     """Public proposals, not withdrawn, newest vote first; "open" are those not yet decided
     (voting or upcoming), "closed" those with a published result."""
-    close_due_proposals()
+    count_due_on_read(utcnow())
     statement = select(Proposal).where(
         Proposal.visibility == Visibility.PUBLIC, Proposal.withdrawn_at.is_(None)
     )

@@ -123,11 +123,18 @@ SCHEMAS = {
             "body_html": HTML,
             "status": {
                 "type": "string",
-                "enum": ["upcoming", "voting", "closed", "withdrawn"],
-                "description": "Closed: the result is published.",
+                "enum": ["upcoming", "voting", "counting", "closed", "withdrawn"],
+                "description": "Counting: voting has closed and the result is not yet "
+                "published. Closed: the result is published.",
             },
             "rule": {"type": "string", "enum": [rule.value for rule in Rule]},
             "rule_label": TEXT,
+            "electorate": {
+                "type": "string",
+                "enum": ["supporters", "members"],
+                "description": "Who votes: every confirmed supporter (consultative) or the "
+                "members of the co-operative only (binding).",
+            },
             "quorum_percent": _nullable({"type": "integer", "minimum": 1, "maximum": 100}),
             "opens_at": WHEN,
             "closes_at": WHEN,

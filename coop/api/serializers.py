@@ -58,6 +58,8 @@ def proposal_status(proposal: Proposal, now: datetime) -> str:
         return "withdrawn"
     if proposal.outcome is not None:
         return "closed"
+    if proposal.closes_at <= now:
+        return "counting"
     return "voting" if proposal.opens_at <= now else "upcoming"
 
 
@@ -89,6 +91,7 @@ def proposal(proposal: Proposal, now: datetime) -> dict:
         "status": proposal_status(proposal, now),
         "rule": proposal.rule,
         "rule_label": proposal.rule_label,
+        "electorate": proposal.electorate_kind,
         "quorum_percent": proposal.quorum_percent,
         "opens_at": iso(proposal.opens_at),
         "closes_at": iso(proposal.closes_at),

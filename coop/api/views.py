@@ -4,10 +4,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask_sqlalchemy.pagination import Pagination
 
 from coop.api import openapi, params, queries, serializers
-from coop.extensions import limiter, utcnow
+from coop.extensions import limiter
 from coop.ideas.models import Stage
 from coop.ideas.queries import SORTS, IdeaFilters, list_ideas
 from coop.read_only import read_only
+from coop.uktime import utcnow
 from coop.web import absolute_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

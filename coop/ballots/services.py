@@ -30,7 +30,8 @@ from coop.ballots import crypto, keys
 from coop.ballots.models import Ballot, BallotBox, BoxVoter, KeyHolder
 from coop.ballots.record import Entry, box_context, counted, removal_tracker
 from coop.db import dialects
-from coop.extensions import db, utcnow
+from coop.extensions import db
+from coop.uktime import utcnow
 
 # A key file with no box after this long belongs to a transaction that rolled back.
 ORPHAN_AFTER = timedelta(hours=1)

@@ -4,9 +4,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.extensions import UTCDateTime, db, utcnow
+from coop.db.types import UTCDateTime
+from coop.extensions import db
 from coop.moderation.states import STATE_VALUES as MODERATION_STATES
 from coop.moderation.states import ModerationState
+from coop.uktime import utcnow
 
 if TYPE_CHECKING:
     from coop.accounts.models import Member

@@ -8,7 +8,7 @@ from coop.accounts.models import Member
 from coop.accounts.permissions import require_contributor
 from coop.comments.models import COMMENT_MAX, Comment, CommentRevision
 from coop.errors import Conflict, NotAllowed, NotFound
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea, Stage
 from coop.ideas.services import visible_idea
 from coop.markdown import render_markdown
@@ -16,6 +16,7 @@ from coop.moderation.rules import initial_state, is_listed
 from coop.moderation.states import ModerationState
 from coop.proposals.models import Proposal
 from coop.proposals.services import visible_proposal
+from coop.uktime import utcnow
 from coop.validation import required_text
 
 CLOSED_IDEA_STAGES = {Stage.WITHDRAWN, Stage.DECLINED}

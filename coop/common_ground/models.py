@@ -7,7 +7,8 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coop.common_ground.scorer import Status
-from coop.extensions import UTCDateTime, db
+from coop.db.types import UTCDateTime
+from coop.extensions import db
 
 STATUS_LABELS = {
     Status.COMMON_GROUND: "Common ground",

@@ -10,7 +10,8 @@ from celery import shared_task
 from celery.signals import beat_init
 
 from coop.common_ground import services
-from coop.extensions import db, utcnow
+from coop.extensions import db
+from coop.uktime import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ def send_digests(frequency: str) -> None:
     """Send now, to every member who chose FREQUENCY, what is new since their last digest."""
     from coop.celery_app import enqueue
     from coop.digests.services import plan_now
-    from coop.extensions import db, utcnow
+    from coop.extensions import db
+    from coop.uktime import utcnow
 
     now = utcnow()
     planned = plan_now(frequency, now)

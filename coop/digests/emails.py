@@ -15,9 +15,9 @@ from jinja2 import Environment
 from coop.accounts.models import Member
 from coop.digests.content import DigestContent
 from coop.digests.models import Digest
-from coop.extensions import utcnow
 from coop.mail.services import compose
 from coop.security import token_serializer
+from coop.uktime import utcnow
 from coop.web import url_adapter
 
 UNSUBSCRIBE_PURPOSE = "digest-unsubscribe"

@@ -4,7 +4,9 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.extensions import UTCDateTime, db, utcnow
+from coop.db.types import UTCDateTime
+from coop.extensions import db
+from coop.uktime import utcnow
 
 
 class Frequency(StrEnum):

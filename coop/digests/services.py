@@ -32,9 +32,10 @@ from coop.digests.emails import DigestWriter
 from coop.digests.models import Digest, DigestStatus
 from coop.digests.periods import covers_from
 from coop.errors import Conflict, NotFound
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.mail.backends import open_mailer
 from coop.mail.services import max_attempts, retry_delay
+from coop.uktime import utcnow
 
 log = logging.getLogger(__name__)
 KEPT_FOR = timedelta(days=180)

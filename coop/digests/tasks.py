@@ -10,7 +10,8 @@ from coop.celery_app import enqueue
 from coop.digests import services
 from coop.digests.models import Frequency
 from coop.digests.periods import period_start
-from coop.extensions import db, utcnow
+from coop.extensions import db
+from coop.uktime import utcnow
 
 # After a period starts, a catch-up plans again (members whose batch was lost) this long.
 CATCH_UP_WINDOW = timedelta(hours=6)

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from coop.digests import preferences, queries, services
-from coop.errors import DomainError, error_response
+from coop.errors import answers_errors_with
 from coop.extensions import csrf, limiter
 from coop.web import CsrfForm, save
 
@@ -14,25 +14,16 @@ bp = Blueprint("digests", __name__)
 @bp.route("/digests/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the signed token is the authority; mail clients post with no cookie
 @limiter.limit(lambda: current_app.config["LIMIT_UNSUBSCRIBE"], methods=["POST"])
+@answers_errors_with("digests/unsubscribe.html")
 def unsubscribe(token: str):
     """GET only asks (a mail scanner following the link changes nothing); POST, from our
     button or a mail client's one-click (List-Unsubscribe-Post), stops digests at once. A
-    link that cannot be used says so (`_link_problem`)."""
+    link that cannot be used says so on this page."""
     if request.method == "GET":
         member = preferences.member_from_unsubscribe_token(token)
         return render_template("digests/unsubscribe.html", member=member, done=False)
     member = save(None, preferences.unsubscribe, token).value
     return render_template("digests/unsubscribe.html", member=member, done=True)
-
-
-@bp.errorhandler(DomainError)
-def _link_problem(error: DomainError):
-    """An unsubscribe link that cannot be used answers its own page, which says how to stop
-    digests from the account settings instead; any other error of these views answers the
-    error page as everywhere (coop/errors.py)."""
-    if request.endpoint != "digests.unsubscribe":
-        return error_response(error.status, error.message)
-    return render_template("digests/unsubscribe.html", error=error.message), error.status
 
 
 @bp.post("/account/digest")

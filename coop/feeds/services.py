@@ -6,11 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import raiseload
 
 from coop.errors import NotFound
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea, Stage, Topic
 from coop.moderation.states import ModerationState
 from coop.proposals.models import Proposal, Visibility
-from coop.proposals.services import close_due_proposals
+from coop.proposals.services import count_due_on_read
+from coop.uktime import utcnow
 from coop.updates.models import Update
 from coop.validation import is_slug
 
@@ -51,8 +52,8 @@ def latest_updates(limit: int = FEED_SIZE) -> list[Update]:
 
 def public_results(limit: int | None = None, now: datetime | None = None) -> list[Proposal]:
     """Closed public votes with their published result, the latest first. A vote past its
-    time is counted first, as on the votes list, so no result is missing for a minute."""
-    close_due_proposals(now or utcnow())
+    time is counted first where reads count, as on the votes list."""
+    count_due_on_read(now or utcnow())
     statement = (
         select(Proposal)
         .options(raiseload(Proposal.idea))

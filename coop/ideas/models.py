@@ -15,9 +15,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
-from coop.extensions import UTCDateTime, db, utcnow
+from coop.db.types import UTCDateTime
+from coop.extensions import db
 from coop.moderation.states import STATE_VALUES as MODERATION_STATES
 from coop.moderation.states import ModerationState
+from coop.uktime import utcnow
 
 if TYPE_CHECKING:
     from coop.accounts.models import Member

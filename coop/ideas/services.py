@@ -17,13 +17,14 @@ from coop.cache import counts_only
 from coop.comments.models import Comment
 from coop.db import dialects
 from coop.errors import Conflict, Invalid, NotAllowed, NotFound
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import BODY_MAX, TITLE_MAX, Idea, IdeaRevision, Reaction, Stage, Topic
 from coop.ideas.trending import window_start
 from coop.markdown import render_markdown
 from coop.moderation.rules import initial_state, is_listed
 from coop.moderation.states import ModerationState
 from coop.proposals.models import Proposal
+from coop.uktime import utcnow
 from coop.validation import MAX_ID, optional_text, required_text
 
 REACTIONS = {"support": 1, "oppose": -1, "none": 0}

@@ -5,8 +5,9 @@ from collections.abc import Mapping
 from celery import shared_task
 from celery.schedules import crontab
 
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.trending import refresh_trending
+from coop.uktime import utcnow
 
 TASK_NAME = "coop.ideas.refresh_trending"
 

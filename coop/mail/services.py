@@ -15,9 +15,10 @@ from flask import current_app, render_template
 from sqlalchemy import delete, or_, select
 
 from coop.celery_app import enqueue_after_commit
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.mail.models import OutboundEmail
 from coop.mail.requests import compose as compose_request
+from coop.uktime import utcnow
 from coop.web import absolute_url  # noqa: F401 - used by callers that build emails
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,9 @@ from celery import shared_task
 from celery.schedules import crontab
 
 from coop.celery_app import enqueue
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.mail.services import KEPT_FOR, deliver, due_email_ids, forget_finished_emails
+from coop.uktime import utcnow
 
 
 @shared_task(name="coop.mail.deliver_email")

@@ -12,12 +12,13 @@ from coop.accounts.models import Member, Role
 from coop.accounts.permissions import is_member, require_organiser
 from coop.audit import services as audit
 from coop.errors import Conflict, Invalid, NotAllowed, NotFound
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea, Stage
 from coop.moderation.models import Appeal, ModerationAction
 from coop.moderation.services import load_target
 from coop.moderation.states import ModerationState
 from coop.notifications.services import notify
+from coop.uktime import utcnow
 from coop.validation import required_text
 
 APPEALABLE = {"hide", "decline", "suspend"}

@@ -3,7 +3,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.extensions import UTCDateTime, db, utcnow
+from coop.db.types import UTCDateTime
+from coop.extensions import db
+from coop.uktime import utcnow
 
 TARGETS = "target_type IN ('idea', 'comment', 'proposal', 'member')"
 

@@ -13,13 +13,14 @@ from coop.accounts.permissions import require_contributor, require_organiser
 from coop.audit import services as audit
 from coop.comments.models import Comment
 from coop.errors import Conflict, Invalid, NotAllowed, NotFound
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea, Stage
 from coop.moderation.models import ModerationAction, Report
 from coop.moderation.rules import can_see, initial_state, is_listed  # noqa: F401 - this API
 from coop.moderation.states import REASONS, ModerationState
 from coop.notifications.services import notify
 from coop.proposals.models import Proposal
+from coop.uktime import utcnow
 from coop.validation import optional_text, required_text
 
 CONTENT = {"idea": Idea, "comment": Comment}

@@ -1,9 +1,10 @@
 from sqlalchemy import select, update
 
 from coop.accounts.models import Member
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.mail.services import queue_email
 from coop.notifications.models import Notification
+from coop.uktime import utcnow
 from coop.web import absolute_url, site_path
 
 MESSAGE_MAX = 1000

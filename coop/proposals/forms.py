@@ -2,7 +2,7 @@ from wtforms import DateTimeLocalField, IntegerField, RadioField, StringField, T
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from coop.proposals.models import BODY_MAX, QUESTION_MAX, RULE_LABELS, Choice
+from coop.proposals.models import BODY_MAX, ELECTORATE_LABELS, QUESTION_MAX, RULE_LABELS, Choice
 from coop.validation import TextForm
 
 DATETIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -37,6 +37,11 @@ class ProposalForm(TextForm):
         [Optional(), NumberRange(1, 100, "Enter a percentage from 1 to 100.")],
         description="The smallest turnout, as a percentage of confirmed members, for the "
         "result to count. Leave empty for none.",
+    )
+    electorate = RadioField(
+        "Who votes",
+        choices=[SelectChoice(kind.value, label) for kind, label in ELECTORATE_LABELS.items()],
+        default="supporters",
     )
     visibility = RadioField(
         "Who can see it",

@@ -5,7 +5,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.extensions import UTCDateTime, db, utcnow
+from coop.db.types import UTCDateTime
+from coop.extensions import db
+from coop.uktime import utcnow
 
 if TYPE_CHECKING:
     from coop.ballots.models import BallotBox
@@ -46,6 +48,20 @@ class Visibility(StrEnum):
     MEMBERS = "members"
 
 
+class Electorate(StrEnum):
+    """Who votes: every confirmed supporter (a consultative vote) or the members of the
+    co-operative only (binding on the co-operative)."""
+
+    SUPPORTERS = "supporters"
+    MEMBERS = "members"
+
+
+ELECTORATE_LABELS = {
+    Electorate.SUPPORTERS: "Consultative: every confirmed supporter of the network votes",
+    Electorate.MEMBERS: "Binding: only members of the co-operative vote",
+}
+
+
 class Proposal(db.Model):
     """A question put to the membership, with its window, rule and (once closed) result."""
 
@@ -53,6 +69,7 @@ class Proposal(db.Model):
     __table_args__ = (
         CheckConstraint("rule IN ('majority', 'two_thirds', 'three_quarters')", name="rule"),
         CheckConstraint("visibility IN ('public', 'members')", name="visibility"),
+        CheckConstraint("electorate_kind IN ('supporters', 'members')", name="electorate_kind"),
         CheckConstraint("outcome IN ('carried', 'not_carried')", name="outcome"),
         CheckConstraint("closes_at > opens_at", name="window"),
         CheckConstraint("quorum_percent BETWEEN 1 AND 100", name="quorum"),
@@ -78,6 +95,9 @@ class Proposal(db.Model):
     rule: Mapped[str] = mapped_column(String(16), default=Rule.MAJORITY)
     quorum_percent: Mapped[int | None]
     visibility: Mapped[str] = mapped_column(String(8), default=Visibility.PUBLIC)
+    electorate_kind: Mapped[str] = mapped_column(
+        String(12), default=Electorate.SUPPORTERS, server_default=Electorate.SUPPORTERS.value
+    )
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
@@ -103,6 +123,10 @@ class Proposal(db.Model):
         return self.visibility == Visibility.PUBLIC
 
     @property
+    def electorate_label(self) -> str:
+        return ELECTORATE_LABELS[Electorate(self.electorate_kind)]
+
+    @property
     def rule_label(self) -> str:
         return RULE_LABELS[Rule(self.rule)]
 
@@ -112,6 +136,10 @@ class Proposal(db.Model):
             and self.closed_at is None
             and self.opens_at <= moment < self.closes_at
         )
+
+    def is_due_at(self, moment: datetime) -> bool:
+        """Past its closing time but not yet counted (nor withdrawn)."""
+        return self.withdrawn_at is None and self.closed_at is None and moment >= self.closes_at
 
     @property
     def turnout(self) -> int | None:

@@ -8,9 +8,10 @@ from sqlalchemy import func, select, union_all
 from coop.accounts.models import Member
 from coop.accounts.permissions import sees_members_only
 from coop.cache import INF, changes_by_the_clock
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.proposals.models import Proposal, Visibility
-from coop.proposals.services import close_due_proposals
+from coop.proposals.services import count_due_on_read
+from coop.uktime import utcnow
 
 RESULTS_SHOWN = 50
 
@@ -34,13 +35,14 @@ class ProposalLists:
     voting: list[Proposal]
     upcoming: list[Proposal]
     results: list[Proposal]
+    counting: list[Proposal]  # closed, not yet counted (when reads leave counting to beat)
 
 
 def proposal_lists(reader: Member | None, now: datetime | None = None) -> ProposalLists:
     """Open, upcoming and recently closed proposals, in three queries. A vote past its time
-    is closed first (as on its own page), so no list shows it open or without its result."""
+    is counted first where reads count (as on its own page), and never listed as open."""
     now = now or utcnow()
-    close_due_proposals(now)
+    count_due_on_read(now)
     visible = select(Proposal).where(Proposal.withdrawn_at.is_(None))
     if not sees_members_only(reader):
         visible = visible.where(Proposal.visibility == Visibility.PUBLIC)
@@ -53,7 +55,8 @@ def proposal_lists(reader: Member | None, now: datetime | None = None) -> Propos
         .limit(RESULTS_SHOWN)
     ).all()
     return ProposalLists(
-        voting=[p for p in unclosed if p.opens_at <= now],
+        voting=[p for p in unclosed if p.opens_at <= now < p.closes_at],
+        counting=[p for p in unclosed if p.closes_at <= now],
         upcoming=[p for p in unclosed if p.opens_at > now],
         results=list(results),
     )

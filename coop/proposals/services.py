@@ -5,7 +5,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, bindparam, exists, func, select, update
+from flask import current_app
+from sqlalchemy import Integer, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import lazyload
 
 from coop.accounts.models import Member
@@ -21,22 +22,26 @@ from coop.ballots.crypto import CryptoError
 from coop.ballots.keys import KeyMissing
 from coop.ballots.models import BallotBox, BoxVoter
 from coop.db.dialects import checkpoint_sqlite
-from coop.errors import Conflict, Invalid, NotFound
-from coop.extensions import db, utcnow
+from coop.errors import Conflict, Invalid, NotAllowed, NotFound
+from coop.extensions import db
 from coop.ideas.models import Idea, Stage
 from coop.ideas.services import get_idea, make_slug
 from coop.markdown import render_markdown
+from coop.membership.models import Membership
+from coop.membership.permissions import is_coop_member
 from coop.proposals.models import (
     BODY_MAX,
     CHOICES,
     QUESTION_MAX,
     WEIGHTS,
     Choice,
+    Electorate,
     Proposal,
     Rule,
     Visibility,
 )
 from coop.proposals.rules import decide
+from coop.uktime import utcnow
 from coop.validation import optional_text, required_text
 
 log = logging.getLogger(__name__)
@@ -63,6 +68,7 @@ def create_proposal(
     visibility: str,
     idea_id: int | None = None,
     now: datetime | None = None,
+    electorate: str = Electorate.SUPPORTERS,
 ) -> Proposal:
     require_organiser(actor)
     now = now or utcnow()
@@ -72,6 +78,8 @@ def create_proposal(
         raise Invalid("Choose how the vote is decided.", "rule")
     if visibility not in set(Visibility):
         raise Invalid("Choose who can see this proposal.", "visibility")
+    if electorate not in set(Electorate):
+        raise Invalid("Choose who votes.", "electorate")
     if quorum_percent is not None and not 1 <= quorum_percent <= 100:
         raise Invalid("The quorum is a percentage from 1 to 100, or empty.", "quorum_percent")
     if opens_at is None:
@@ -93,6 +101,7 @@ def create_proposal(
         rule=rule,
         quorum_percent=quorum_percent,
         visibility=visibility,
+        electorate_kind=electorate,
         idea=idea,
         created_by_id=actor.id,
         ballot_box=ballots.open_box(WEIGHTS),
@@ -163,6 +172,20 @@ class Cast:
     tracker: bytes
 
 
+def not_in_the_electorate(reader: Member | None, proposal: Proposal) -> bool:
+    """A signed-in supporter reading a binding proposal who is not a member of the
+    co-operative: the page says so instead of showing the ballot. One statement, only then."""
+    if proposal.electorate_kind != Electorate.MEMBERS:
+        return False
+    return is_member(reader) and not is_coop_member(reader)
+
+
+NOT_A_MEMBER = (
+    "Only members of the co-operative vote on this proposal. Supporters can become members "
+    "from their membership page."
+)
+
+
 def cast_vote(actor: Member, proposal_id: int, choice: str, now: datetime | None = None) -> Cast:
     """Record or change this member's vote, encrypted: the proposal's slug (for the way
     back) and the new ballot's tracker. Encrypted first, then the box is locked only to
@@ -176,11 +199,17 @@ def cast_vote(actor: Member, proposal_id: int, choice: str, now: datetime | None
         box = _box_of(proposal_id, fresh)
         if box is None:
             break
+        if box.members_only and not is_coop_member(actor):
+            if not fresh:
+                continue
+            raise NotAllowed(NOT_A_MEMBER)
         sealed = ballots.seal(box.box_id, box.public, WEIGHTS, index)
         rule = {"proposal_id": proposal_id, "now": now}
         if ballots.cast(sealed, actor.id, _STILL_OPEN, rule) is not None:
             return Cast(box.slug, sealed.tracker)
     proposal = visible_proposal(actor, proposal_id)  # nothing written: say why
+    if proposal.electorate_kind == Electorate.MEMBERS and not is_coop_member(actor):
+        raise NotAllowed(NOT_A_MEMBER)  # a membership that ended as the box was locked
     if proposal.withdrawn_at is not None:
         raise Conflict("This proposal was withdrawn.")
     if now < proposal.opens_at:
@@ -193,6 +222,11 @@ class _Box:
     box_id: int
     public: bytes
     slug: str
+    electorate_kind: str
+
+    @property
+    def members_only(self) -> bool:
+        return self.electorate_kind == Electorate.MEMBERS
 
 
 _boxes: dict[int, _Box] = {}  # proposal id -> its box; neither changes once created
@@ -204,7 +238,9 @@ def _box_of(proposal_id: int, fresh: bool) -> _Box | None:
     if not fresh and proposal_id in _boxes:
         return _boxes[proposal_id]
     row = db.session.execute(
-        select(Proposal.ballot_box_id, BallotBox.public_key, Proposal.slug)
+        select(
+            Proposal.ballot_box_id, BallotBox.public_key, Proposal.slug, Proposal.electorate_kind
+        )
         .join(BallotBox, BallotBox.id == Proposal.ballot_box_id)
         .where(Proposal.id == proposal_id)
     ).first()
@@ -226,6 +262,15 @@ _STILL_OPEN = exists().where(
     Proposal.closed_at.is_(None),
     Proposal.opens_at <= _NOW,
     Proposal.closes_at > _NOW,
+    # The electorate, checked again as the box is locked: a membership that ended a moment
+    # ago casts nothing (the lock statement binds the member as "member_id").
+    or_(
+        Proposal.electorate_kind == Electorate.SUPPORTERS,
+        exists().where(
+            Membership.account_id == bindparam("member_id", type_=Integer),
+            Membership.ceased_on.is_(None),
+        ),
+    ),
 )
 
 
@@ -240,8 +285,13 @@ def remove_ballots(member_id: int) -> int:
     return sum(ballots.remove(box_id, member_id) for box_id, _public in open_boxes)
 
 
-def electorate_size() -> int:
-    """Members entitled to vote: confirmed address and consent to take part."""
+def electorate_size(kind: str = Electorate.SUPPORTERS) -> int:
+    """Those entitled to vote: supporters with a confirmed address and consent to take
+    part; for a binding vote, members of the co-operative (however many shares they hold)."""
+    if kind == Electorate.MEMBERS:
+        return db.session.scalar(
+            select(func.count()).select_from(Membership).where(Membership.ceased_on.is_(None))
+        )
     return db.session.scalar(
         select(func.count())
         .select_from(Member)
@@ -283,7 +333,7 @@ def close_proposal(proposal_id: int, now: datetime | None = None) -> bool:
         counts[Choice.FOR],
         counts[Choice.AGAINST],
         counts[Choice.ABSTAIN],
-        electorate_size(),
+        electorate_size(proposal.electorate_kind),
         proposal.quorum_percent,
     )
     proposal.votes_for = result.votes_for
@@ -315,3 +365,17 @@ def due_proposal_ids(now: datetime | None = None) -> list[int]:
 
 def close_due_proposals(now: datetime | None = None) -> int:
     return sum(close_proposal(proposal_id, now) for proposal_id in due_proposal_ids(now))
+
+
+def count_due_on_read(now: datetime, proposal: Proposal | None = None) -> None:
+    """The one place a read (a vote's page, the votes list, the API, the results feeds)
+    counts a vote past its time: that proposal, or every due one. Only where the setting
+    COUNT_DUE_VOTES_ON_READ is on (the default, for `make run`, which has no scheduler);
+    in production it is off, the scheduled task counts within a minute, and pages show a
+    due vote as closed and being counted meanwhile, so a read never waits for a count."""
+    if not current_app.config["COUNT_DUE_VOTES_ON_READ"]:
+        return
+    if proposal is None:
+        close_due_proposals(now)
+    elif proposal.is_due_at(now):
+        close_proposal(proposal.id, now)

@@ -7,13 +7,12 @@ from coop.ballots.record import format_tracker, parse_tracker
 from coop.ballots.services import destroy_spent_keys
 from coop.comments.discussion import comment_url, discussion_context, submit_comment
 from coop.comments.forms import CommentForm
-from coop.extensions import utcnow
 from coop.ideas.services import get_idea
 from coop.limits import per_member
 from coop.proposals import queries, services
 from coop.proposals.forms import ProposalForm, VoteForm
 from coop.proposals.models import Proposal
-from coop.uktime import from_uk_local
+from coop.uktime import from_uk_local, utcnow
 from coop.validation import database_id
 from coop.web import CsrfForm, form_status, members_form, save
 
@@ -53,6 +52,7 @@ def new():
             form.quorum_percent.data,
             form.visibility.data,
             idea_id=idea.id if idea else None,
+            electorate=form.electorate.data,
         )
         if saved:
             flash("The proposal is published.", "success")
@@ -70,22 +70,16 @@ def show(proposal_id: int, slug: str | None = None):
     return _proposal_page(proposal, members_form(CommentForm), members_form(VoteForm))
 
 
-def _closed_if_due(proposal: Proposal):
-    """Never show a vote as open after its time: count it first. The moment it was read."""
-    now = utcnow()
-    if proposal.closed_at is None and proposal.withdrawn_at is None and now >= proposal.closes_at:
-        services.close_proposal(proposal.id, now)
-    return now
-
-
 def _proposal_page(proposal: Proposal, comment_form, vote_form, status: int = 200):
-    now = _closed_if_due(proposal)
+    now = utcnow()
+    services.count_due_on_read(now, proposal)  # never shown open after its time
     page = render_template(
         "proposals/show.html",
         proposal=proposal,
         now=now,
         is_open=proposal.is_open_at(now),
         my_tracker=services.my_ballot(current_user, proposal),
+        not_a_member=services.not_in_the_electorate(current_user, proposal),
         vote_form=vote_form,
         **discussion_context(proposal),
         comment_form=comment_form,
@@ -141,7 +135,8 @@ def comment(proposal_id: int):
 def ballots(proposal_id: int):
     """The public list of a vote's ballots, as a hash chain; after closing, how to recount."""
     proposal = services.visible_proposal(current_user, proposal_id, with_idea=False)
-    now = _closed_if_due(proposal)
+    now = utcnow()
+    services.count_due_on_read(now, proposal)
     box_id = proposal.ballot_box_id
     page = request.args.get("page", 1, type=int)
     if not 1 <= page <= 10**7:

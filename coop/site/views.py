@@ -1,10 +1,11 @@
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 
-from coop.extensions import csrf, limiter, utcnow
+from coop.extensions import csrf, limiter
 from coop.ideas.queries import IdeaFilters, list_ideas
 from coop.proposals.queries import proposal_lists
 from coop.site.health import check_database, check_redis
+from coop.uktime import utcnow
 from coop.updates.services import latest_updates
 
 bp = Blueprint("site", __name__)

@@ -1,14 +1,10 @@
 from wtforms import StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired
 
 from coop.ideas.forms import strip
 from coop.updates.models import UPDATE_BODY_MAX, UPDATE_TITLE_MAX
 from coop.updates.services import REASON_MAX
-from coop.validation import TextForm
-
-
-def at_most(limit: int, what: str) -> Length:
-    return Length(max=limit, message=f"{what} must be {limit:,} characters or fewer.")
+from coop.validation import TextForm, at_most
 
 
 class UpdateForm(TextForm):

@@ -8,9 +8,10 @@ from coop.accounts.models import Member
 from coop.accounts.permissions import require_organiser
 from coop.audit import services as audit
 from coop.errors import NotFound
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.services import make_slug
 from coop.markdown import render_markdown
+from coop.uktime import utcnow
 from coop.updates.models import UPDATE_BODY_MAX, UPDATE_TITLE_MAX, Update
 from coop.validation import required_text
 

@@ -110,7 +110,7 @@ def upgrade():
 def _move_ballots():
     from coop.ballots import crypto, keys
     from coop.ballots.record import box_context
-    from coop.extensions import utcnow
+    from coop.uktime import utcnow
 
     bind = op.get_bind()
     now = utcnow()

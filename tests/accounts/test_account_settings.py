@@ -1,4 +1,4 @@
-from tests.factories import signed_in
+from tests.factories import client_for, signed_in
 from tests.support import PASSWORD, load_member, make_member, sign_in, submit
 
 NEW_PASSWORD = "another quite long phrase"
@@ -20,8 +20,7 @@ def test_changing_the_password_needs_the_current_one(app):
 
 def test_changing_the_password_keeps_this_session_and_ends_the_others(app, outbox):
     client = signed_in(app)
-    other = app.test_client()
-    sign_in(other)
+    other = client_for(app, "member@example.org")
     response = submit(
         client,
         "/account",

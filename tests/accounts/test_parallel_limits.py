@@ -8,6 +8,7 @@ import pyotp
 import pytest
 
 from coop.accounts.models import Role
+from tests.factories import client_for
 from tests.parallel import copy_of, own_prefix, post_at_once, random_address
 from tests.support import (
     PASSWORD,
@@ -146,8 +147,7 @@ def test_a_member_asks_for_a_few_email_changes_an_hour(app_factory, redis_url, o
     app = app_factory(RATELIMIT_STORAGE_URI=redis_url, LIMIT_EMAIL_CHANGE_PER_MEMBER="3 per hour",
                       **own_prefix())  # fmt: skip
     make_member(app, email=OWNER)
-    client = app.test_client()
-    sign_in(client, OWNER)
+    client = client_for(app, OWNER)
     statuses = [request_change(client, f"new{n}@example.org") for n in range(4)]
     assert statuses == [302, 302, 302, 429]
     assert request_change(client, "") == 429  # refused before anything is checked
@@ -159,8 +159,7 @@ def test_one_address_receives_a_few_change_emails_a_day_from_anyone(app_factory,
     statuses = []
     for n in range(3):
         make_member(app, email=f"member{n}@example.org")
-        client = app.test_client()
-        sign_in(client, f"member{n}@example.org")
+        client = client_for(app, f"member{n}@example.org")
         statuses.append(request_change(client, "Target@Example.org" if n else "target@example.org"))
     assert statuses == [302, 302, 429]
     assert len(outbox.to("target@example.org")) == 2
@@ -170,8 +169,7 @@ def test_email_changes_sent_at_once_are_limited(app_factory, redis_url, outbox):
     app = app_factory(RATELIMIT_STORAGE_URI=redis_url, LIMIT_EMAIL_CHANGE_PER_MEMBER="3 per hour",
                       **own_prefix())  # fmt: skip
     make_member(app, email=OWNER)
-    client = app.test_client()
-    sign_in(client, OWNER)
+    client = client_for(app, OWNER)
     token = csrf_token(client, "/account")
     forms = [{"csrf_token": token, "email": f"n{n}@example.org", "password": PASSWORD}
              for n in range(8)]  # fmt: skip
@@ -183,8 +181,7 @@ def test_email_changes_sent_at_once_are_limited(app_factory, redis_url, outbox):
 
 def test_the_email_to_an_unconfirmed_address_carries_nothing_a_member_wrote(app, outbox):
     make_member(app, email=OWNER, name="Visit evil example now")
-    client = app.test_client()
-    sign_in(client, OWNER)
+    client = client_for(app, OWNER)
     assert request_change(client, "new@example.org") == 302
     [message] = outbox.to("new@example.org")
     assert "evil" not in body_of(message) and "evil" not in message["Subject"]
@@ -192,8 +189,7 @@ def test_the_email_to_an_unconfirmed_address_carries_nothing_a_member_wrote(app,
 
 def test_guesses_in_the_settings_share_one_count(app):
     make_member(app, email=OWNER)
-    client = app.test_client()
-    sign_in(client, OWNER)
+    client = client_for(app, OWNER)
     half = CAP // 2
     assert [request_change(client, "n@example.org", f"guess {n}") for n in range(half)] == [
         400

@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
+from tests.factories import client_for
 from tests.support import (
     CSRF_RE,
     PASSWORD,
@@ -74,8 +75,7 @@ def test_a_weak_new_password_is_refused_and_the_link_still_works(app, client, ou
 
 def test_a_reset_ends_every_existing_session(app, client, outbox):
     make_member(app)
-    other_device = app.test_client()
-    sign_in(other_device, remember="y")
+    other_device = client_for(app, "member@example.org", remember="y")
     ask_for_reset(client)
     submit(client, outbox.last_link("member@example.org"), {"password": NEW_PASSWORD})
     assert other_device.get("/account").status_code == 302

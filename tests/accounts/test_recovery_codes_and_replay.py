@@ -14,7 +14,8 @@ from coop import create_app
 from coop.accounts import second_factor
 from coop.accounts.models import Member, RecoveryCode, Role
 from coop.errors import Invalid
-from coop.extensions import db, utcnow
+from coop.extensions import db
+from coop.uktime import utcnow
 from tests.databases import fresh_database_url
 from tests.support import PASSWORD, TOTP_SECRET, load_member, make_member
 

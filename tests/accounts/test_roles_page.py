@@ -1,7 +1,7 @@
 from coop.accounts.models import Role
 from tests.audit.helpers import entries
-from tests.factories import signed_in
-from tests.support import load_member, make_member, sign_in, submit
+from tests.factories import client_for, signed_in
+from tests.support import load_member, make_member, submit
 
 
 def admin_client(app):
@@ -44,6 +44,5 @@ def test_an_admin_cannot_change_their_own_role(app):
 
 def test_organisers_cannot_manage_roles(app):
     make_member(app, email="org@example.org", role=Role.ORGANISER)
-    client = app.test_client()
-    sign_in(client, "org@example.org")
+    client = client_for(app, "org@example.org")
     assert client.get("/admin/roles").status_code == 403

@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from coop.accounts.models import Member
 from coop.extensions import db
+from tests.factories import client_for
 from tests.support import PASSWORD, load_member, make_member, sign_in, submit
 
 
@@ -76,9 +77,8 @@ def test_sign_in_starts_a_fresh_session(app, client):
 
 def test_signing_out_everywhere_ends_other_sessions(app):
     make_member(app)
-    laptop, phone = app.test_client(), app.test_client()
-    sign_in(laptop)
-    sign_in(phone, remember="y")
+    laptop = client_for(app, "member@example.org")
+    phone = client_for(app, "member@example.org", remember="y")
     submit(laptop, "/account", action="/account/sign-out-everywhere")
     assert not is_signed_in(laptop)
     assert not is_signed_in(phone)
@@ -86,8 +86,7 @@ def test_signing_out_everywhere_ends_other_sessions(app):
 
 def test_remember_me_survives_the_end_of_the_browser_session(app):
     make_member(app)
-    client = app.test_client()
-    sign_in(client, remember="y")
+    client = client_for(app, "member@example.org", remember="y")
     assert client.get_cookie("remember_token") is not None
     client.delete_cookie("session")
     assert is_signed_in(client)

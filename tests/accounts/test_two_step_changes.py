@@ -9,8 +9,8 @@ from sqlalchemy import select
 from coop.accounts.models import RecoveryCode, Role
 from coop.audit.models import AuditEntry
 from coop.extensions import db
-from tests.factories import organiser_without_two_step
-from tests.support import PASSWORD, load_member, make_member, sign_in, submit
+from tests.factories import client_for, organiser_without_two_step
+from tests.support import PASSWORD, load_member, make_member, submit
 
 SECRET_RE = re.compile(r'<code class="secret">([A-Z2-7]+)</code>')
 
@@ -35,9 +35,7 @@ def test_turning_two_step_on_needs_the_password(app):
 
 def test_turning_two_step_off_needs_the_password_and_signs_out_the_other_devices(app, outbox):
     make_member(app, email="org@example.org", role=Role.ORGANISER)
-    client, other = app.test_client(), app.test_client()
-    sign_in(client, "org@example.org")
-    sign_in(other, "org@example.org")
+    client, other = client_for(app, "org@example.org"), client_for(app, "org@example.org")
     wrong = submit(client, "/account/two-step", {"action": "off", "password": "wrong guess!"})
     assert wrong.status_code == 400
     assert load_member(app, "org@example.org").totp_secret is not None
@@ -53,8 +51,7 @@ def test_turning_two_step_off_needs_the_password_and_signs_out_the_other_devices
 
 def test_new_recovery_codes_need_the_password_and_replace_the_old_ones(app):
     make_member(app, email="org@example.org", role=Role.ORGANISER)
-    client = app.test_client()
-    sign_in(client, "org@example.org")
+    client = client_for(app, "org@example.org")
     assert submit(client, "/account/two-step", {"action": "codes"}).status_code == 400
     page = submit(client, "/account/two-step", {"action": "codes", "password": PASSWORD})
     codes = re.findall(r"<code>([0-9a-f]{6}-[0-9a-f]{6})</code>", page.get_data(as_text=True))
@@ -66,9 +63,7 @@ def test_new_recovery_codes_need_the_password_and_replace_the_old_ones(app):
 def admin_and_member_with_two_step(app):
     make_member(app, email="admin@example.org", name="Ada Admin", role=Role.ADMIN)
     make_member(app, email="org@example.org", name="Olu", role=Role.ORGANISER)
-    admin, member = app.test_client(), app.test_client()
-    sign_in(admin, "admin@example.org")
-    sign_in(member, "org@example.org")
+    admin, member = client_for(app, "admin@example.org"), client_for(app, "org@example.org")
     return admin, member
 
 

@@ -8,12 +8,13 @@ from sqlalchemy import delete, select, update
 from coop.accounts.models import Member, Role
 from coop.comments.models import Comment
 from coop.comments.services import add_comment, delete_comment
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea, Topic
 from coop.ideas.services import react, submit_idea
 from coop.moderation.states import ModerationState
 from coop.proposals.models import Proposal
 from coop.proposals.services import cast_vote, close_proposal, withdraw_proposal
+from coop.uktime import utcnow
 from coop.updates.services import publish_update
 from tests.support import make_member, make_proposal, make_topic, quick_members
 

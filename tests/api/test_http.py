@@ -12,6 +12,7 @@ from coop.proposals.models import Proposal
 from coop.updates.services import publish_update
 from tests.api.helpers import API, assert_error, get_json
 from tests.api.seed import ORGANISER, seed
+from tests.factories import client_for
 from tests.ideas.helpers import add_ideas, add_members, react_as
 from tests.support import (
     count_queries,
@@ -19,7 +20,6 @@ from tests.support import (
     make_member,
     make_proposal,
     make_topic,
-    sign_in,
 )
 
 LISTS = ["/ideas", "/proposals", "/topics", "/updates", "/openapi.json"]
@@ -156,8 +156,7 @@ def test_the_api_ignores_cookies_and_sets_none(app):
     """A signed-in organiser, even one who must first accept a new privacy notice, gets
     the visitor's answer: no session is read, renewed or set, nothing varies on cookies."""
     seeded = seed(app)
-    organiser = app.test_client()
-    assert sign_in(organiser, ORGANISER).status_code == 302
+    organiser = client_for(app, ORGANISER)
     app.config["PRIVACY_NOTICE_VERSION"] = "a-newer-notice"
     visitor = app.test_client()
     for path in [*LISTS, f"/ideas/{seeded.ideas['homes']}"]:

@@ -6,8 +6,9 @@ import pytest
 
 from coop.common_ground.models import IdeaScore
 from coop.common_ground.ranking import store_ranks
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea
+from coop.uktime import utcnow
 from tests.api.helpers import get_json, titles
 from tests.ideas.helpers import add_ideas, add_members, react_as, set_created_at, titles_listed
 from tests.support import make_idea, make_member, make_topic

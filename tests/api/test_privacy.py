@@ -11,6 +11,7 @@ from coop.extensions import db
 from coop.ideas.models import Idea
 from tests.api.helpers import API, assert_error, get_json, ids, keys_in
 from tests.api.seed import ORGANISER, PRIVATE_WORDS, seed
+from tests.factories import client_for
 from tests.support import make_member, sign_in
 
 # Keys that would give away a member's own choice or contact details.
@@ -92,9 +93,8 @@ def test_hidden_deleted_and_pending_comments_and_replies_to_pending_ones_are_lef
 
 
 def test_a_members_only_proposal_and_its_comments_do_not_exist_here(app, seeded):
-    member = app.test_client()
     make_member(app, email="reader@example.org", name="Reader")
-    assert sign_in(member, "reader@example.org").status_code == 302
+    member = client_for(app, "reader@example.org")
     proposal_id = seeded.proposals["members"]
     for client in (app.test_client(), member):
         for status in ("", "?status=open", "?status=closed"):

@@ -8,8 +8,8 @@ from coop.accounts.models import Role
 from coop.audit.models import AuditEntry
 from coop.extensions import db
 from tests.audit.helpers import entries
-from tests.factories import signed_in
-from tests.support import make_member, make_proposal, sign_in, submit
+from tests.factories import client_for, signed_in
+from tests.support import make_member, make_proposal, submit
 
 
 @pytest.fixture
@@ -19,8 +19,7 @@ def admin_client(app):
 
 def test_organiser_actions_are_recorded_with_who_what_and_when(app):
     make_member(app, email="org@example.org", name="Olu", role=Role.ORGANISER)
-    client = app.test_client()
-    sign_in(client, "org@example.org")
+    client = client_for(app, "org@example.org")
     submit(client, "/organise/topics", {"name": "Transport", "description": ""})
     proposal_id = make_proposal(app, "org@example.org", question="Go?")
     [grant, topic, proposal] = entries(app)
@@ -62,8 +61,7 @@ def test_only_admins_read_the_log(app, admin_client):
     make_member(app, email="org@example.org", role=Role.ORGANISER)
     make_member(app)
     for email in ("org@example.org", "member@example.org"):
-        client = app.test_client()
-        sign_in(client, email)
+        client = client_for(app, email)
         assert client.get("/admin/audit").status_code == 403
         assert client.get("/admin/audit/export.csv").status_code == 403
     assert app.test_client().get("/admin/audit").status_code == 302

@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 from sqlalchemy import update
 
 from coop.accounts.models import Member, Role
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.proposals.models import Proposal
-from coop.uktime import to_uk
+from coop.uktime import to_uk, utcnow
 from tests.browser.conftest import fits_the_screen, new_page, screenshot, signed_in_page
 from tests.support import PASSWORD, make_idea, make_member, make_topic
 

@@ -9,7 +9,8 @@ import pytest
 from coop.accounts.services import find_by_email
 from coop.comments.models import Comment
 from coop.extensions import db
-from tests.support import count_queries, make_idea, make_member, sign_in, submit
+from tests.factories import client_for
+from tests.support import count_queries, make_idea, make_member, submit
 
 PER_PAGE = 5
 AUTHOR = "author@example.org"
@@ -85,8 +86,7 @@ def test_a_link_to_a_comment_goes_to_the_page_that_holds_it(paged):
 def test_a_reply_to_an_old_thread_lands_on_its_page(paged):
     idea = make_idea(paged, AUTHOR)
     [first, _second] = write_comments(paged, idea, [6, 6])
-    client = paged.test_client()
-    sign_in(client, AUTHOR)
+    client = client_for(paged, AUTHOR)
     response = submit(client, f"/ideas/{idea}/build-more-homes",
                       {"body": "Late reply", "parent_id": str(first[0])},
                       action=f"/ideas/{idea}/comments")  # fmt: skip

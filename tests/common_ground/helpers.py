@@ -6,8 +6,9 @@ from sqlalchemy import insert, select
 
 from coop.accounts.models import Member
 from coop.common_ground.models import IdeaScore
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea, Reaction
+from coop.uktime import utcnow
 from tests.common_ground import population as pop
 from tests.support import make_topic, quick_members
 

@@ -11,8 +11,9 @@ from coop.accounts.models import Member
 from coop.common_ground import scorer, services
 from coop.common_ground.models import IdeaScore
 from coop.common_ground.scorer import Status
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Reaction
+from coop.uktime import utcnow
 from tests.common_ground import population as pop
 from tests.common_ground.helpers import run_recompute, seed_population, stored_scores
 

@@ -14,7 +14,8 @@ from coop.common_ground.scorer import Status
 from coop.common_ground.tasks import beat_schedule
 from tests.common_ground import population as pop
 from tests.common_ground.helpers import seed_population, stored_scores
-from tests.support import make_member, sign_in, submit
+from tests.factories import client_for
+from tests.support import make_member, submit
 
 TASK = "coop.common_ground.recompute"
 
@@ -58,8 +59,7 @@ def test_a_real_worker_recomputes_when_an_organiser_asks(app_factory, redis_url)
     app = app_factory(CELERY=celery_settings(redis_url, task_default_queue=queue))
     seeded = seed_population(app)
     make_member(app, "organiser@example.org", "Olu Organiser", role=Role.ORGANISER)
-    client = app.test_client()
-    sign_in(client, "organiser@example.org")
+    client = client_for(app, "organiser@example.org")
     celery = app.extensions["celery"]
     with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         response = submit(client, "/common-ground", action="/organise/common-ground/recompute")

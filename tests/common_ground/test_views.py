@@ -11,9 +11,9 @@ from coop.audit.models import AuditEntry
 from coop.extensions import db
 from tests.common_ground import population as pop
 from tests.common_ground.helpers import run_recompute, seed_population, stored_scores, title_of
-from tests.factories import signed_in
+from tests.factories import client_for, signed_in
 from tests.ideas.helpers import titles_listed
-from tests.support import count_queries, make_member, sign_in, submit
+from tests.support import count_queries, make_member, submit
 
 ORGANISER = "organiser@example.org"
 RECOMPUTE = "/organise/common-ground/recompute"
@@ -153,8 +153,7 @@ def test_an_organiser_recomputes_now_and_it_is_recorded(app, seeded):
 
 def test_only_organisers_may_recompute(app, seeded):
     make_member(app)
-    member = app.test_client()
-    sign_in(member)
+    member = client_for(app, "member@example.org")
     assert submit(member, "/common-ground", action=RECOMPUTE).status_code == 403
     visitor = app.test_client()
     response = submit(visitor, "/sign-in", action=RECOMPUTE)

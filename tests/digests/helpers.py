@@ -6,9 +6,10 @@ from sqlalchemy import select, update
 
 from coop.accounts.models import Member
 from coop.digests.models import Digest
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea
 from coop.proposals.models import Proposal
+from coop.uktime import utcnow
 from coop.updates.models import Update
 
 

@@ -7,11 +7,11 @@ import pytest
 from coop.accounts.models import Role
 from coop.comments.models import Comment
 from coop.digests.models import DigestStatus
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea
 from coop.moderation.states import ModerationState
 from coop.proposals.models import Proposal
-from coop.uktime import uk_datetime
+from coop.uktime import uk_datetime, utcnow
 from tests.digests.helpers import (
     digest_rows,
     html_part,

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from coop.accounts.models import Role
 from coop.digests.models import DigestStatus
-from coop.extensions import utcnow
+from coop.uktime import utcnow
 from tests.digests.helpers import digest_rows, run_digests, run_task
+from tests.factories import client_for
 from tests.support import (
     SmtpSink,
     count_queries,
@@ -15,7 +16,6 @@ from tests.support import (
     make_idea,
     make_member,
     quick_members,
-    sign_in,
     smtp_settings,
     submit,
 )
@@ -68,8 +68,7 @@ def test_after_the_last_attempt_the_digest_is_failed_and_admins_see_it(app_facto
     failed = [row for row in digest_rows(app) if row.status == DigestStatus.FAILED]
     assert len(failed) == 1 and failed[0].attempts == 3
 
-    client = app.test_client()
-    sign_in(client, "admin@example.org")
+    client = client_for(app, "admin@example.org")
     page = client.get("/admin/digests").get_data(as_text=True)
     assert "rosa.unlucky@example.org" in page and "Connection refused" in page
     assert "News" not in page  # never the content

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from coop.digests.models import Digest, DigestStatus
 from coop.digests.periods import covers_from, period_start
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.mail.models import OutboundEmail
+from coop.uktime import utcnow
 from tests.digests.helpers import run_task
 from tests.support import make_member
 

@@ -5,7 +5,8 @@ import pytest
 from coop.accounts.services import find_by_email
 from coop.extensions import db
 from tests.digests.helpers import run_digests
-from tests.support import make_idea, make_member, path_of, sign_in, smtp_settings, submit
+from tests.factories import client_for
+from tests.support import make_idea, make_member, path_of, smtp_settings, submit
 
 
 @pytest.fixture
@@ -83,8 +84,7 @@ def test_a_former_members_link_answers_without_error(mail_app, smtp_server):
 
 
 def test_members_choose_daily_weekly_or_none_in_settings(mail_app):
-    client = mail_app.test_client()
-    sign_in(client, "rosa@example.org")
+    client = client_for(mail_app, "rosa@example.org")
     page = client.get("/account")
     assert b'name="digest_frequency" value="weekly" checked' in page.data
     response = submit(client, "/account", {"digest_frequency": "daily"}, action="/account/digest")
@@ -94,16 +94,14 @@ def test_members_choose_daily_weekly_or_none_in_settings(mail_app):
 
 
 def test_an_unknown_frequency_is_refused(mail_app):
-    client = mail_app.test_client()
-    sign_in(client, "rosa@example.org")
+    client = client_for(mail_app, "rosa@example.org")
     response = submit(client, "/account", {"digest_frequency": "hourly"}, action="/account/digest")
     assert response.status_code == 400 and b"Choose daily, weekly or no digest." in response.data
     assert frequency_of(mail_app, "rosa@example.org") == "weekly"
 
 
 def test_changing_the_digest_needs_the_csrf_token(mail_app):
-    client = mail_app.test_client()
-    sign_in(client, "rosa@example.org")
+    client = client_for(mail_app, "rosa@example.org")
     response = client.post("/account/digest", data={"digest_frequency": "none"})
     assert response.status_code == 400
     assert frequency_of(mail_app, "rosa@example.org") == "weekly"

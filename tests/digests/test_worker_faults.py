@@ -16,7 +16,7 @@ import redis
 
 from config import celery_settings
 from coop.digests.models import DigestStatus
-from coop.extensions import utcnow
+from coop.uktime import utcnow
 from tests.digests.helpers import digest_rows
 from tests.support import make_member, quick_members, smtp_settings
 

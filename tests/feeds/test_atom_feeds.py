@@ -3,9 +3,10 @@
 from datetime import timedelta
 
 from coop.accounts.services import find_by_email
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea
 from coop.ideas.services import edit_idea, submit_idea
+from coop.uktime import utcnow
 from tests.feeds.helpers import (
     AUTHOR,
     BASE,

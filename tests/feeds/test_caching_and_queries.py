@@ -3,8 +3,9 @@ cache them for five minutes, and each runs a fixed number of SQL statements."""
 
 import pytest
 
+from tests.factories import client_for
 from tests.feeds.helpers import AUTHOR, DOWNLOADS, FEEDS, ORGANISER, closed_vote, people
-from tests.support import count_queries, make_idea, make_member, make_topic, sign_in
+from tests.support import count_queries, make_idea, make_member, make_topic
 from tests.updates.helpers import make_update
 
 PATHS = [*FEEDS, "/topics/housing/ideas.atom", *DOWNLOADS]
@@ -52,8 +53,7 @@ def test_anonymous_readers_may_cache_for_five_minutes(app, path):
 
 def test_a_signed_in_readers_copy_is_never_kept_by_a_shared_cache(app):
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, "member@example.org")
 
     response = client.get("/ideas.atom")
 

@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from coop.accounts.models import Member, Role
 from coop.comments.services import add_comment
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea
 from coop.ideas.services import get_idea, withdraw_idea
+from coop.uktime import utcnow
 from tests.ideas.helpers import (
     add_ideas,
     add_members,

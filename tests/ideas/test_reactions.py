@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coop.extensions import db
 from coop.ideas.models import Idea, Reaction
-from tests.factories import signed_in
+from tests.factories import client_for, signed_in
 from tests.ideas.helpers import (
     counts_on_page,
     idea_page,
@@ -152,8 +152,7 @@ def test_an_invalid_reaction_value_is_refused_with_400(app, idea_id):
 def test_reacting_on_a_withdrawn_idea_is_refused_with_409(app, idea_id):
     alice = signed_in(app, "alice@example.org", "Alice")
     react_on_page(alice, idea_id, "support")
-    author = app.test_client()
-    sign_in(author, "author@example.org")
+    author = client_for(app, "author@example.org")
     submit(author, idea_page(app, idea_id), action=f"/ideas/{idea_id}/withdraw")
 
     for reaction in ("oppose", "none"):

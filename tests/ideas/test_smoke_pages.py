@@ -1,5 +1,6 @@
 from coop.accounts.models import Role
-from tests.support import make_idea, make_member, make_proposal, sign_in, submit
+from tests.factories import client_for
+from tests.support import make_idea, make_member, make_proposal, submit
 
 
 def test_main_pages_render_for_visitors_members_and_organisers(app):
@@ -8,9 +9,7 @@ def test_main_pages_render_for_visitors_members_and_organisers(app):
     idea_id = make_idea(app)
     proposal_id = make_proposal(app, "org@example.org", idea_id=idea_id)
     for email in (None, "member@example.org", "org@example.org"):
-        client = app.test_client()
-        if email:
-            sign_in(client, email)
+        client = client_for(app, email)
         for path in (
             "/",
             "/ideas",
@@ -22,8 +21,7 @@ def test_main_pages_render_for_visitors_members_and_organisers(app):
         ):
             response = client.get(path, follow_redirects=True)
             assert response.status_code == 200, (email, path)
-    client = app.test_client()
-    sign_in(client, "org@example.org")
+    client = client_for(app, "org@example.org")
     assert client.get("/organise/topics").status_code == 200
     assert client.get(f"/proposals/new?idea={idea_id}").status_code in (200, 409)
     assert client.get("/ideas/new").status_code == 200

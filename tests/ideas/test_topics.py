@@ -4,6 +4,7 @@ from sqlalchemy import select
 from coop.accounts.models import Role
 from coop.extensions import db
 from coop.ideas.models import Topic
+from tests.factories import client_for
 from tests.ideas.helpers import count_rows, set_topic_archived
 from tests.support import make_idea, make_member, make_topic, sign_in, submit
 
@@ -28,8 +29,7 @@ def topic_rows(app) -> list[tuple[str, str, str, bool]]:
 def new_idea_form(app) -> str:
     """The new idea form as a member sees it."""
     make_member(app, email="member@example.org")
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, "member@example.org")
     return client.get("/ideas/new").get_data(as_text=True)
 
 
@@ -62,8 +62,7 @@ def test_an_organiser_archives_and_restores_a_topic(app, organiser):
     submit(organiser, TOPICS, action=f"{TOPICS}/{topic_id}/restore")
     assert topic_rows(app)[0][3] is False
     assert "Topic “Housing” restored." in organiser.get(TOPICS).get_data(as_text=True)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, "member@example.org")
     assert ">Housing</option>" in client.get("/ideas/new").get_data(as_text=True)
 
 

@@ -1,9 +1,10 @@
 from datetime import timedelta
 
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.mail.models import OutboundEmail
 from coop.mail.services import deliver, due_email_ids, queue_email
 from coop.mail.tasks import sweep_outbox
+from coop.uktime import utcnow
 from tests.mail.helpers import outbox_rows
 from tests.support import join_data, smtp_settings, submit
 

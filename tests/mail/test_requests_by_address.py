@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.mail.models import OutboundEmail
 from coop.mail.tasks import sweep_outbox
+from coop.uktime import utcnow
 from tests.mail.helpers import outbox_rows
 from tests.support import make_member, submit
 

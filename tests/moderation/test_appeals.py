@@ -6,9 +6,10 @@ from coop.accounts.models import Role
 from coop.accounts.services import find_by_email
 from coop.audit.models import AuditEntry
 from coop.errors import Conflict
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.moderation import appeals
 from coop.moderation.models import Appeal, ModerationAction
+from coop.uktime import utcnow
 from tests.factories import client_for
 from tests.moderation.helpers import (
     AUTHOR,

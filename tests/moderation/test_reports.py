@@ -8,7 +8,7 @@ from coop.moderation import services
 from coop.moderation.models import Report
 from tests.factories import client_for
 from tests.moderation.helpers import AUTHOR, notifications_of, people, rows
-from tests.support import load_member, make_idea, make_member, quick_members, sign_in, submit
+from tests.support import load_member, make_idea, make_member, quick_members, submit
 
 
 def report(client, idea_id: int, reason: str = "spam", note: str = ""):
@@ -99,8 +99,7 @@ def test_visitors_and_unverified_members_cannot_report(app):
     idea_id = make_idea(app)
     assert app.test_client().get(f"/report/idea/{idea_id}").status_code == 302
     make_member(app, email="new@example.org", name="New", verified=False)
-    client = app.test_client()
-    sign_in(client, "new@example.org")
+    client = client_for(app, "new@example.org")
     assert client.get(f"/report/idea/{idea_id}").status_code == 403
 
 

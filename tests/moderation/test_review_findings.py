@@ -6,7 +6,7 @@ from coop.ideas.models import Idea
 from coop.moderation.models import Appeal, ModerationAction
 from tests.factories import client_for
 from tests.moderation.helpers import ADMIN, ORGANISER, OTHER_ORGANISER, act, people, rows
-from tests.support import load_member, make_idea, make_member, make_proposal, sign_in, submit
+from tests.support import load_member, make_idea, make_member, make_proposal, submit
 
 
 def test_a_suspended_organiser_has_no_powers_and_cannot_lift_their_suspension(app):
@@ -14,8 +14,7 @@ def test_a_suspended_organiser_has_no_powers_and_cannot_lift_their_suspension(ap
     make_member(app, email=ADMIN, name="Ada", role=Role.ADMIN)
     organiser = load_member(app, ORGANISER)
     act(client_for(app, ADMIN), "member", organiser.id, "suspend", reason="Cool off", days="3")
-    client = app.test_client()
-    sign_in(client, ORGANISER)
+    client = client_for(app, ORGANISER)
     assert client.get("/moderation").status_code == 403
     assert act(client, "member", organiser.id, "lift", reason="Mine").status_code == 403
     assert load_member(app, ORGANISER).is_suspended

@@ -20,7 +20,7 @@ from coop.ballots.services import entries
 from coop.comments.models import Comment, CommentRevision
 from coop.comments.services import add_comment, edit_comment
 from coop.digests.models import Digest
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea, IdeaRevision, Reaction
 from coop.ideas.services import create_topic, edit_idea, react, submit_idea
 from coop.moderation import appeals
@@ -30,6 +30,7 @@ from coop.privacy.deletion.services import purge_unverified
 from coop.privacy.models import DataExport
 from coop.proposals.models import Proposal
 from coop.proposals.services import cast_vote, close_proposal
+from coop.uktime import utcnow
 from coop.updates.services import publish_update
 from tests.factories import client_for
 from tests.ideas.helpers import titles_listed

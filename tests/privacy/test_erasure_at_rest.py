@@ -18,10 +18,12 @@ from coop import cache, pagecache
 from coop.accounts.models import Member
 from coop.comments.services import add_comment
 from coop.db.dialects import checkpoint_sqlite
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea
+from coop.uktime import utcnow
+from tests.factories import client_for
 from tests.ideas.helpers import idea_page
-from tests.support import make_idea, make_member, on_postgresql, sign_in
+from tests.support import make_idea, make_member, on_postgresql
 from tests.support import submit as submit_form
 
 # Distinctive, so that a match in raw bytes can only be the erased member.
@@ -77,8 +79,7 @@ def read_all(client, paths) -> str:
 
 
 def erase_account(app, contributions: str) -> None:
-    client = app.test_client()
-    sign_in(client, EMAIL)
+    client = client_for(app, EMAIL)
     data = {"contributions": contributions, "password": "correct horse battery staple"}
     assert submit_form(client, "/account/delete", data).status_code == 302
 
@@ -87,8 +88,7 @@ def erase_account(app, contributions: str) -> None:
 def test_an_erased_name_leaves_every_kept_page_and_fragment_at_once(cached_app, contributions):
     ideas = leaver_with_contributions(cached_app)
     paths = pages_of(cached_app, ideas)
-    visitor, member = cached_app.test_client(), cached_app.test_client()
-    sign_in(member, OTHER)
+    visitor, member = cached_app.test_client(), client_for(cached_app, OTHER)
     assert NAME in read_all(visitor, paths) and NAME in read_all(member, paths)
 
     erase_account(cached_app, contributions)
@@ -128,8 +128,7 @@ def test_no_file_of_the_folder_cache_keeps_an_erased_name(app_factory, contribut
     app = app_factory(PAGE_CACHE_SECONDS=120, REDIS_URL=None)
     ideas = leaver_with_contributions(app)
     paths = pages_of(app, ideas)
-    visitor, member = app.test_client(), app.test_client()
-    sign_in(member, OTHER)
+    visitor, member = app.test_client(), client_for(app, OTHER)
     read_all(visitor, paths)
     read_all(member, paths)
     assert cache_files_holding(app, NAME)  # the name was kept, pages and fragments

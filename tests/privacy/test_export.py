@@ -20,7 +20,7 @@ from coop.ballots.record import format_tracker
 from coop.ballots.services import my_tracker
 from coop.comments.services import add_comment, edit_comment
 from coop.digests.models import Digest
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea
 from coop.ideas.services import edit_idea, react
 from coop.moderation import appeals
@@ -30,7 +30,9 @@ from coop.privacy.export import tasks
 from coop.privacy.models import ConsentKind, ConsentRecord, DataExport
 from coop.proposals.models import Proposal
 from coop.proposals.services import cast_vote, close_proposal
+from coop.uktime import utcnow
 from coop.updates.services import publish_update
+from tests.factories import client_for
 from tests.support import (
     PASSWORD,
     body_of,
@@ -41,7 +43,6 @@ from tests.support import (
     make_member,
     make_proposal,
     make_topic,
-    sign_in,
     submit,
 )
 
@@ -124,8 +125,7 @@ def member_who_did_everything(app) -> dict:
 
 def test_archive_holds_each_kind_of_the_members_data_and_nothing_of_others(app, outbox):
     ids = member_who_did_everything(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
 
     response = ask_for_copy(client)
 
@@ -174,8 +174,7 @@ def test_organisers_archive_holds_their_updates_and_audit_entries(app, outbox):
     with app.app_context():
         publish_update(find_by_email(BOSS), "Meeting on Friday", "Bring a friend")
         db.session.commit()
-    client = app.test_client()
-    sign_in(client, BOSS)
+    client = client_for(app, BOSS)
 
     ask_for_copy(client)
 
@@ -188,8 +187,7 @@ def test_organisers_archive_holds_their_updates_and_audit_entries(app, outbox):
 def test_a_copy_with_votes_lasts_seven_days_like_any_other(app, outbox):
     """It holds no choice, so nothing in it stops being true when a vote closes."""
     member_who_did_everything(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
     ask_for_copy(client)
 
     [made] = exports_of(app)
@@ -198,8 +196,7 @@ def test_a_copy_with_votes_lasts_seven_days_like_any_other(app, outbox):
 
 def test_a_copy_without_ballots_lasts_seven_days(app, outbox):
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
     ask_for_copy(client)
 
     [made] = exports_of(app)
@@ -216,8 +213,7 @@ def test_the_email_and_the_task_hold_only_the_link_and_ids(app, outbox, monkeypa
         "enqueue_after_commit",
         lambda session, name, *args: queued.append((name, args)) or original(session, name, *args),
     )
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
 
     ask_for_copy(client)
 
@@ -234,8 +230,7 @@ def test_the_email_and_the_task_hold_only_the_link_and_ids(app, outbox, monkeypa
 
 def test_a_wrong_password_is_refused_beside_the_field_and_records_nothing(app, outbox):
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
 
     response = ask_for_copy(client, "not my password at all")
 
@@ -247,8 +242,7 @@ def test_a_wrong_password_is_refused_beside_the_field_and_records_nothing(app, o
 
 def test_an_empty_password_is_refused(app):
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
 
     response = ask_for_copy(client, "")
 
@@ -258,8 +252,7 @@ def test_an_empty_password_is_refused(app):
 
 def test_the_request_needs_the_csrf_token(app):
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
 
     response = client.post("/account/export", data={"password": PASSWORD})
 
@@ -273,8 +266,7 @@ def test_a_second_request_while_one_is_being_prepared_is_refused(app):
         member = find_by_email(MEMBER)
         db.session.add(DataExport(member_id=member.id, token="pending-token"))
         db.session.commit()
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
 
     response = ask_for_copy(client)
 
@@ -289,8 +281,7 @@ def test_a_request_lost_for_an_hour_does_not_block_a_new_one(app):
         db.session.add(DataExport(member_id=find_by_email(MEMBER).id, token="lost-token",
                                   requested_at=utcnow() - timedelta(hours=2)))  # fmt: skip
         db.session.commit()
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
 
     assert ask_for_copy(client).status_code == 302
     assert [row.status for row in exports_of(app)] == ["pending", "ready"]
@@ -298,8 +289,7 @@ def test_a_request_lost_for_an_hour_does_not_block_a_new_one(app):
 
 def test_more_than_three_copies_a_day_are_refused(app):
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
     for _ in range(exports.REQUESTS_PER_DAY):
         assert ask_for_copy(client).status_code == 302
 
@@ -312,8 +302,7 @@ def test_more_than_three_copies_a_day_are_refused(app):
 def test_password_guesses_are_rate_limited(app_factory):
     app = app_factory(LIMIT_SIGNIN_PER_ACCOUNT="2 per 15 minutes")
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
     for _ in range(2):
         assert ask_for_copy(client, "a wrong guess here").status_code == 400
 
@@ -327,8 +316,7 @@ def test_a_pending_copy_says_it_is_still_being_prepared(app):
     with app.app_context():
         db.session.add(DataExport(member_id=find_by_email(MEMBER).id, token="pending-token"))
         db.session.commit()
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
 
     for response in (client.get(DOWNLOAD), press_download(client, "pending-token")):
         assert response.status_code == 200
@@ -338,12 +326,10 @@ def test_a_pending_copy_says_it_is_still_being_prepared(app):
 def test_another_members_token_is_not_found(app, outbox):
     make_member(app)
     make_member(app, email=OTHER, name=OTHER_NAME)
-    owner = app.test_client()
-    sign_in(owner)
+    owner = client_for(app, MEMBER)
     ask_for_copy(owner)
     [made] = exports_of(app)
-    stranger = app.test_client()
-    sign_in(stranger, OTHER)
+    stranger = client_for(app, OTHER)
 
     response = press_download(stranger, made.token)
 
@@ -355,8 +341,7 @@ def test_another_members_token_is_not_found(app, outbox):
 
 def test_the_download_needs_the_forms_security_token(app, outbox):
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
     ask_for_copy(client)
     [made] = exports_of(app)
 
@@ -367,8 +352,7 @@ def test_the_download_needs_the_forms_security_token(app, outbox):
 
 def test_a_tampered_token_is_not_found(app, outbox):
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
     ask_for_copy(client)
     [made] = exports_of(app)
     token = made.token
@@ -380,8 +364,7 @@ def test_a_tampered_token_is_not_found(app, outbox):
 
 def test_an_expired_link_is_gone_with_a_clear_page(app, outbox):
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
     ask_for_copy(client)
     with app.app_context():
         db.session.execute(update(DataExport).values(expires_at=utcnow() - timedelta(seconds=1)))
@@ -397,8 +380,7 @@ def test_an_expired_link_is_gone_with_a_clear_page(app, outbox):
 
 def test_a_copy_made_before_consent_was_withdrawn_no_longer_downloads(app, outbox):
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
     ask_for_copy(client)
     with app.app_context():
         member = find_by_email(MEMBER)
@@ -429,8 +411,7 @@ def test_visitors_are_sent_to_sign_in(app, method):
 
 def test_the_account_page_offers_the_copy_and_then_its_link(app, outbox):
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
     page = client.get("/account").get_data(as_text=True)
     assert "Request a copy of my data" in page and 'for="export-password"' in page
 
@@ -443,8 +424,7 @@ def test_the_account_page_offers_the_copy_and_then_its_link(app, outbox):
 
 def test_building_twice_does_nothing_more(app, outbox):
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
     ask_for_copy(client)
     [before] = exports_of(app)
 
@@ -471,8 +451,7 @@ def test_a_failed_build_is_marked_and_leaves_no_file(app, monkeypatch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(exports, "collect", broken)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, MEMBER)
     ask_for_copy(client)
 
     [made] = exports_of(app)
@@ -485,8 +464,7 @@ def test_the_purge_deletes_expired_files_and_rows_and_keeps_the_rest(app, outbox
     make_member(app)
     make_member(app, email=OTHER, name=OTHER_NAME)
     for email in (MEMBER, OTHER):
-        client = app.test_client()
-        sign_in(client, email)
+        client = client_for(app, email)
         ask_for_copy(client)
     old, fresh = exports_of(app)
     folder = Path(app.config["INSTANCE_DIR"]) / "exports"

@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from celery.signals import task_prerun
 
+from coop.demo import DEMO_TOTP_SECRET
 from coop.extensions import db
+from tests.factories import client_for
 from tests.support import make_idea, make_member, make_proposal, sign_in, submit
 
 RESOURCE = re.compile(
@@ -55,8 +57,9 @@ def test_no_page_asks_the_browser_for_anything_from_another_site(app):
     make_idea(app, "rosa@example.org", "Pictures", body="![x](https://tracker.example/p.gif) "
               "<img src=https://tracker.example/q.gif> [a link](https://example.com/)")  # fmt: skip
     visitor = app.test_client()
-    organiser = app.test_client()
-    sign_in(organiser, "admin@example.org", password="demo-coop-password")
+    organiser = client_for(
+        app, "admin@example.org", password="demo-coop-password", totp_secret=DEMO_TOTP_SECRET
+    )  # the demo's admin, with the demo's own two-step secret
     crawled = {**crawl(visitor), **{f"admin {p}": h for p, h in crawl(organiser).items()}}
     assert len([html for html in crawled.values() if html]) >= 30
     offenders = {path: external_resources(html) for path, html in crawled.items()}
@@ -109,8 +112,7 @@ def test_opinions_never_reach_logs_or_task_payloads(app, caplog):
     task_prerun.connect(record)
     caplog.set_level(logging.DEBUG)
     try:
-        client = app.test_client()
-        sign_in(client, "rosa@example.org")
+        client = client_for(app, "rosa@example.org")
         submit(client, "/account", {"reaction": "oppose"}, action=f"/ideas/{idea}/react")
         submit(client, "/account", {"choice": "abstain"},
                action=f"/proposals/{proposal}/vote")  # fmt: skip

@@ -10,6 +10,7 @@ from coop.ballots.services import entries
 from coop.extensions import db
 from coop.ideas.models import Idea, Reaction
 from coop.privacy.models import ConsentKind, ConsentRecord
+from tests.factories import client_for
 from tests.support import make_idea, make_member, make_proposal, sign_in, submit
 
 
@@ -71,16 +72,14 @@ def test_an_external_next_address_is_not_followed(app_factory):
     app = app_factory()
     make_member(app, email="rosa@example.org")
     app.config["PRIVACY_NOTICE_VERSION"] = "2027-01-01"
-    client = app.test_client()
-    sign_in(client, "rosa@example.org")
+    client = client_for(app, "rosa@example.org")
     response = submit(client, "/privacy/accept", {"accept": "yes", "next": "//evil.example/x"})
     assert response.headers["Location"] == "/"
 
 
 def test_consents_change_in_settings_with_their_history(app):
     make_member(app, email="rosa@example.org")
-    client = app.test_client()
-    sign_in(client, "rosa@example.org")
+    client = client_for(app, "rosa@example.org")
     page = client.get("/account").get_data(as_text=True)
     assert 'id="political_opinions" name="political_opinions" value="yes"' in page
     form = {"form": "consents", "political_opinions": "yes", "email_updates": "yes"}
@@ -103,8 +102,7 @@ def test_withdrawing_consent_to_political_opinions_removes_them_at_once(app):
     make_member(app, email="bo@example.org", role="organiser")
     idea = make_idea(app, "sam@example.org", "Safer crossings")
     proposal = make_proposal(app, "bo@example.org", "Fund the crossings?")
-    client = app.test_client()
-    sign_in(client, "rosa@example.org")
+    client = client_for(app, "rosa@example.org")
     submit(client, "/account", {"reaction": "support"}, action=f"/ideas/{idea}/react")
     submit(client, "/account", {"choice": "for"}, action=f"/proposals/{proposal}/vote")
     with app.app_context():
@@ -128,8 +126,7 @@ def test_withdrawing_consent_to_political_opinions_removes_them_at_once(app):
 
 def test_changing_consents_needs_the_csrf_token(app):
     make_member(app, email="rosa@example.org")
-    client = app.test_client()
-    sign_in(client, "rosa@example.org")
+    client = client_for(app, "rosa@example.org")
     assert client.post("/account/consents", data={}).status_code == 400
     with app.app_context():
         assert find_by_email("rosa@example.org").political_opinions_consent is True
@@ -139,8 +136,7 @@ def test_the_account_page_shows_what_the_member_agreed_to_and_when(app):
     """Beside the consents, without downloading an archive: each change, its time and the
     notice version it was made under."""
     make_member(app, email="rosa@example.org")
-    client = app.test_client()
-    sign_in(client, "rosa@example.org")
+    client = client_for(app, "rosa@example.org")
     submit(client, "/account", {"form": "consents"}, action="/account/consents")  # withdraws
 
     html = client.get("/account").get_data(as_text=True)

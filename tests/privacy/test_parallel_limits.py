@@ -8,9 +8,9 @@ from sqlalchemy import func, select, update
 from coop.accounts.models import Member
 from coop.extensions import db
 from coop.privacy.models import DataExport, ExportStatus
-from tests.factories import signed_in
+from tests.factories import client_for, signed_in
 from tests.parallel import copy_of, own_prefix, post_at_once
-from tests.support import PASSWORD, csrf_token, make_member, sign_in
+from tests.support import PASSWORD, csrf_token, make_member
 
 EXPORT, DELETE = "/account/export", "/account/delete"
 CAP = 10
@@ -99,8 +99,7 @@ def test_copies_asked_for_at_once_are_limited_by_what_was_done(app_factory, redi
     app = app_factory(RATELIMIT_STORAGE_URI=redis_url, LIMIT_EXPORT_REQUESTS="2 per hour",
                       **own_prefix())  # fmt: skip
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, "member@example.org")
     token = csrf_token(client, "/account")
     forms = [{"csrf_token": token, "password": PASSWORD}] * 6
 
@@ -119,8 +118,7 @@ def test_a_refusal_answered_by_the_error_page_gives_its_count_back(app_factory, 
     app = app_factory(RATELIMIT_STORAGE_URI=redis_url, LIMIT_EXPORT_REQUESTS="2 per hour",
                       **own_prefix())  # fmt: skip
     make_member(app)
-    client = app.test_client()
-    sign_in(client)
+    client = client_for(app, "member@example.org")
     form = {"csrf_token": csrf_token(client, "/account"), "password": PASSWORD}
     assert client.post(EXPORT, data=form).status_code == 302
     with app.app_context():  # the copy is still being made

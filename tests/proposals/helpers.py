@@ -11,11 +11,12 @@ from coop.ballots import crypto, keys
 from coop.ballots import services as ballot_services
 from coop.ballots.models import Ballot, BoxVoter
 from coop.ballots.record import format_tracker
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.privacy.services import record_joining_consents
 from coop.proposals.models import CHOICES, WEIGHTS, Proposal
 from coop.proposals.services import cast_vote, close_due_proposals
 from coop.security import hash_password
+from coop.uktime import utcnow
 from tests.support import PASSWORD, TOTP_SECRET, quick_members, submit
 
 MEMBER = "member@example.org"

@@ -2,10 +2,11 @@
 
 import pytest
 
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea
 from coop.proposals.models import Proposal
 from coop.proposals.services import close_proposal
+from coop.uktime import utcnow
 from tests.factories import client_for
 from tests.proposals.helpers import (
     MEMBER,
@@ -20,6 +21,7 @@ from tests.proposals.helpers import (
     make_voters,
     member_id,
     page_of,
+    vote,
     votes_of,
 )
 from tests.support import make_idea, make_proposal
@@ -132,6 +134,37 @@ def test_lists_read_after_closing_time_show_the_result_not_the_vote(app, voters,
         assert "Past its time?" not in html
     assert "counting" not in html
     assert load_proposal(app, proposal_id).outcome == "not_carried"
+
+
+def test_where_reads_leave_counting_to_the_scheduler_a_due_vote_shows_as_being_counted(app, voters):
+    """Production's setting: no read waits for a count. Every read path shows the vote
+    closed and being counted, none counts it, a ballot is refused; the task then counts."""
+    app.config["COUNT_DUE_VOTES_ON_READ"] = 0
+    proposal_id = make_proposal(app, ORGANISER, question="Left to the scheduler?")
+    cast_votes(app, proposal_id, dict(zip(voters, ["for", "for", "against"], strict=True)))
+    end_voting(app, proposal_id)
+    client = client_for(app, MEMBER)
+
+    html = client.get(page_of(client, proposal_id)).get_data(as_text=True)
+    assert "Voting has closed" in html and "being counted" in html
+    assert 'name="choice"' not in html
+    listed = client.get("/proposals").get_data(as_text=True)
+    assert "Left to the scheduler?" not in section(listed, "Voting now")
+    assert "being counted" in section(listed, "Results")
+    assert client.get(f"/proposals/{proposal_id}/ballots").status_code == 200
+    api = client_for(app, None)
+    one = api.get(f"/api/v1/proposals/{proposal_id}").get_json()["data"]
+    assert one["status"] == "counting"
+    assert one["result"] is None
+    statuses = [p["status"] for p in api.get("/api/v1/proposals").get_json()["data"]]
+    assert statuses == ["counting"]
+    assert api.get("/proposals/results.json").status_code == 200
+    assert vote(client, proposal_id, "against").status_code == 409
+    assert load_proposal(app, proposal_id).closed_at is None
+
+    assert close_due(app) == 1
+    assert load_proposal(app, proposal_id).outcome == "carried"
+    assert api.get(f"/api/v1/proposals/{proposal_id}").get_json()["data"]["status"] == "closed"
 
 
 @pytest.mark.parametrize(

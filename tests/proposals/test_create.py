@@ -2,9 +2,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea
 from coop.proposals.models import Proposal
+from coop.uktime import utcnow
 from tests.factories import client_for
 from tests.proposals.helpers import ADMIN, MEMBER, ORGANISER, count_rows, load_proposal, make_people
 from tests.support import make_idea, submit

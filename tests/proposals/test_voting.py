@@ -2,8 +2,9 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from coop.ballots.models import BoxVoter
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.proposals.models import Proposal
+from coop.uktime import utcnow
 from tests.factories import client_for
 from tests.proposals.helpers import (
     MEMBER,

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from coop.accounts.models import Role
 from coop.accounts.services import find_by_email
 from coop.audit.models import AuditEntry
-from coop.extensions import db, utcnow
+from coop.extensions import db
+from coop.uktime import utcnow
 from coop.updates.models import Update
 from coop.updates.services import publish_update
 from tests.factories import signed_in

@@ -3,8 +3,8 @@ their CSRF token."""
 
 import pytest
 
-from tests.factories import signed_in
-from tests.support import make_member, sign_in, submit
+from tests.factories import client_for, signed_in
+from tests.support import make_member, submit
 from tests.updates.helpers import (
     audit_entries,
     count_updates,
@@ -76,8 +76,7 @@ def test_an_organiser_without_two_step_sign_in_has_no_powers(app):
     with app.app_context():
         find_by_email("new-organiser@example.org").totp_secret = None
         db.session.commit()
-    client = app.test_client()
-    assert sign_in(client, "new-organiser@example.org").status_code == 302
+    client = client_for(app, "new-organiser@example.org")
     assert client.get("/organise/updates/new").status_code == 403
 
 

@@ -6,8 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from coop.extensions import utcnow
-from coop.uktime import iso, uk_date, uk_datetime
+from coop.uktime import iso, uk_date, uk_datetime, utcnow
 from coop.updates.services import PER_PAGE
 from tests.support import submit
 from tests.updates.helpers import load_update, make_update, make_updates, organiser_client, text_of

@@ -47,7 +47,7 @@ from coop.audit.models import AuditEntry
 from coop.comments.models import Comment, CommentRevision
 from coop.db import dialects
 from coop.errors import Conflict, Invalid, NotAllowed
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea, IdeaRevision, Stage
 from coop.mail.models import OutboundEmail
 from coop.markdown import render_markdown
@@ -56,6 +56,7 @@ from coop.moderation.states import ModerationState
 from coop.privacy.models import DataExport
 from coop.proposals.models import Proposal
 from coop.security import verify_password
+from coop.uktime import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,9 @@ from celery import shared_task
 from celery.schedules import crontab
 
 from coop.db.dialects import checkpoint_sqlite
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.privacy.deletion.services import purge_unverified, remove_export_files
+from coop.uktime import utcnow
 
 
 @shared_task(name="coop.privacy.purge_unverified")

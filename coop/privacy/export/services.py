@@ -10,7 +10,7 @@ import json
 import os
 import secrets
 import zipfile
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -24,15 +24,24 @@ from coop.celery_app import enqueue_after_commit
 from coop.comments.models import Comment, CommentRevision
 from coop.digests.models import Digest
 from coop.errors import Conflict, Invalid, NotFound
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.ideas.models import Idea, IdeaRevision, Reaction, Topic
 from coop.mail.models import OutboundEmail
 from coop.mail.services import queue_email
+from coop.membership.models import (
+    Application,
+    Inspection,
+    Membership,
+    OfficerEntry,
+    OfficeTerm,
+    RegisterEntry,
+)
 from coop.moderation.models import Appeal, ModerationAction, Report
 from coop.notifications.models import Notification
 from coop.privacy.models import ConsentKind, ConsentRecord, DataExport, ExportStatus
 from coop.proposals.models import Proposal
 from coop.security import verify_password
+from coop.uktime import utcnow
 from coop.updates.models import Update
 from coop.web import absolute_url
 
@@ -250,6 +259,14 @@ FILES = {
     "updates.json": "Organisers' updates you wrote.",
     "audit.json": "Actions you took as an organiser or admin, as the audit log records them.",
     "data_exports.json": "Your requests for a copy of your data.",
+    "membership_applications.json": "Your applications to become a member of the co-operative, "
+    "with the payment recorded for your share and the board's decision.",
+    "register_of_members.json": "Every entry the register of members holds about you (the law "
+    "requires it: Co-operative and Community Benefit Societies Act 2014, s.30). It is kept "
+    "even if you delete your account: see the privacy notice.",
+    "register_of_officers.json": "Every entry the register of officers holds about you, if "
+    "you held an office of the society.",
+    "register_inspections.json": "Your requests to inspect the register of members (s.103).",
 }
 
 
@@ -264,7 +281,9 @@ def collect(member: Member) -> dict[str, str]:
 def _plain(value):
     if isinstance(value, bytes):  # a ballot's tracker
         return format_tracker(value)
-    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _dicts(statement) -> list[dict]:
@@ -369,4 +388,29 @@ _STATEMENTS = {
     "data_exports.json": lambda m: select(
         DataExport.requested_at, DataExport.status, DataExport.ready_at, DataExport.expires_at,
     ).where(DataExport.member_id == m).order_by(DataExport.requested_at, DataExport.id),
+    "membership_applications.json": lambda m: select(
+        Application.legal_name, Application.postal_address, Application.notices_by_email,
+        Application.rules_version, Application.shares, Application.amount_due_pence,
+        Application.state, Application.submitted_at, Application.payment_method,
+        Application.amount_paid_pence, Application.paid_on, Application.decided_at,
+        Application.reason,
+    ).where(Application.account_id == m).order_by(Application.id),
+    "register_of_members.json": lambda m: select(
+        RegisterEntry.membership_id.label("membership_number"), RegisterEntry.kind,
+        RegisterEntry.name, RegisterEntry.postal_address, RegisterEntry.electronic_address,
+        RegisterEntry.electronic_purposes, RegisterEntry.shares, RegisterEntry.paid_pence,
+        RegisterEntry.other_property, RegisterEntry.admitted_on,
+        RegisterEntry.resignation_notice_on, RegisterEntry.ceased_on,
+        RegisterEntry.ceased_reason, RegisterEntry.note, RegisterEntry.recorded_at,
+    ).join(Membership, Membership.id == RegisterEntry.membership_id)
+    .where(Membership.account_id == m).order_by(RegisterEntry.id),
+    "register_of_officers.json": lambda m: select(
+        OfficerEntry.kind, OfficerEntry.name, OfficerEntry.postal_address,
+        OfficerEntry.electronic_address, OfficerEntry.office, OfficerEntry.took_office_on,
+        OfficerEntry.left_office_on, OfficerEntry.note, OfficerEntry.recorded_at,
+    ).join(OfficeTerm, OfficeTerm.id == OfficerEntry.term_id)
+    .where(OfficeTerm.account_id == m).order_by(OfficerEntry.id),
+    "register_inspections.json": lambda m: select(
+        Inspection.requested_at, Inspection.fulfilled_at, Inspection.open_until,
+    ).where(Inspection.account_id == m).order_by(Inspection.id),
 }  # fmt: skip

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from celery import shared_task
 from celery.schedules import crontab
 
-from coop.extensions import db, utcnow
+from coop.extensions import db
 from coop.privacy.export import services as export
+from coop.uktime import utcnow
 
 log = logging.getLogger(__name__)
 

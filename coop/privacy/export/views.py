@@ -10,12 +10,11 @@ from flask_login import current_user, login_required
 from wtforms import HiddenField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from coop.extensions import utcnow
 from coop.limits import attempts, failed, member_key, succeeded
 from coop.privacy.export import services as export
 from coop.privacy.models import ExportStatus
 from coop.security import MAX_PASSWORD_LENGTH
-from coop.uktime import to_uk
+from coop.uktime import to_uk, utcnow
 from coop.validation import TextForm
 from coop.web import form_status, save
 
