@@ -26,7 +26,7 @@ def _latest_of_each(column, key):
     return select(func.max(column)).group_by(key).scalar_subquery()
 
 
-def register_statement(query: str = "", current_only: bool = False):
+def register_statement(query: str = ""):
     """The register as it stands: each member's latest entry, by membership number."""
     statement = select(RegisterEntry).where(
         RegisterEntry.id.in_(_latest_of_each(RegisterEntry.id, RegisterEntry.membership_id))
@@ -41,8 +41,6 @@ def register_statement(query: str = "", current_only: bool = False):
         if query.isdigit():
             matches.append(RegisterEntry.membership_id == int(query))
         statement = statement.where(or_(*matches))
-    if current_only:
-        statement = statement.where(RegisterEntry.ceased_on.is_(None))
     return statement.order_by(RegisterEntry.membership_id)
 
 

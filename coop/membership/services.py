@@ -609,12 +609,13 @@ def officers_csv(actor: Member) -> str:
 
 
 def open_for_inspection(actor: Member) -> list[RegisterEntry]:
-    """The duplicate register for a member the secretary opened it to (s.103): current
-    members' names, addresses and dates; the template shows no shares or property."""
+    """The duplicate register for a member the secretary opened it to (s.103: "all entries"
+    but shares and other property): names, addresses and dates of every member the register
+    still holds, former members included; the template shows no shares or property."""
     if not may_inspect(actor):
         raise NotAllowed("Ask the secretary to open the register to you first.")
     audit.record(actor, "register.inspect")
-    return list(db.session.scalars(queries.register_statement(current_only=True)))
+    return queries.register_rows()
 
 
 def _iso(day: date | None) -> str:
