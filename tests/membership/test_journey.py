@@ -285,3 +285,42 @@ def test_a_member_changes_their_address_as_a_new_entry(app, society):
         assert [e.postal_address for e in entries] == [ADDRESS, "2 Low Road\nConwy\nLL32 8AA"]
         assert entries[1].electronic_address is None  # no longer agreed: not ticked
         assert entries[0].electronic_address == SUPPORTER
+
+
+def test_an_officer_whose_term_ended_loses_the_boards_powers(app, society):
+    secretary = client_for(app, SECRETARY)
+    assert secretary.get("/register").status_code == 200
+    with app.app_context():
+        from coop.membership import services
+        from coop.membership.models import OfficeTerm
+
+        term = db.session.scalar(select(OfficeTerm).where(OfficeTerm.office == "secretary"))
+        services.end_term(find(ADMIN), term.id, services.today(), "Stood down")
+        db.session.commit()
+    assert secretary.get("/register").status_code == 403
+    assert secretary.get("/board").status_code == 403
+
+
+def test_the_register_closes_again_when_the_inspection_period_ends(app, society):
+    admitted(app, SUPPORTER, "Rosa Lee Parks")
+    rosa = client_for(app, SUPPORTER)
+    submit(rosa, "/membership", {}, "/membership/inspection")
+    with app.app_context():
+        from coop.membership import services
+        from coop.membership.models import Inspection
+        from coop.uktime import utcnow
+
+        inspection = db.session.scalar(select(Inspection))
+        opened = services.fulfil_inspection(find(SECRETARY), inspection.id)
+        days = (opened.open_until - utcnow()).days
+        assert days == app.config["COOP_INSPECTION_DAYS"] - 1  # a moment under 14 days
+        opened.open_until = utcnow()
+        db.session.commit()
+    assert rosa.get("/membership/register").status_code == 403
+
+
+def test_the_one_disclosure_is_said_where_people_read_about_their_data(app, client):
+    notice = client.get("/privacy").get_data(as_text=True)
+    assert "may inspect the names and postal" in notice and "s.103" in notice
+    home = client.get("/").get_data(as_text=True)
+    assert "which the law lets other members of the co-operative inspect" in home
