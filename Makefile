@@ -6,12 +6,15 @@ INSTALLED := $(VENV)/.installed
 PORT ?= 5000
 FLASK := $(BIN)/flask --app coop
 
-.PHONY: run test lint format worker clean
+.PHONY: run test lint format worker lock clean
 
-$(INSTALLED): pyproject.toml
+# Exactly the locked versions (requirements/dev.txt, with hashes: what CI tested), then the
+# app itself, editable, without resolving anything; again whenever a lockfile changes.
+$(INSTALLED): pyproject.toml requirements/app.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check || { echo "requirements/*.txt no longer satisfy pyproject.toml: run make lock" >&2; exit 1; }
 	touch $(INSTALLED)
 
 ## run: migrate, load demo data once, serve on http://127.0.0.1:$(PORT) with the worker and beat
@@ -61,6 +64,18 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.common_ground --output bench/common_ground.md
 	$(BIN)/python -m bench.digests --output bench/digests.md
 	$(BIN)/python -m bench.ballots --output bench/ballots.md
+
+## lock: resolve pyproject.toml again into requirements/app.txt (production) and
+## requirements/dev.txt (development, tests, CI), with hashes; the app's pins are the same
+## versions as the development ones. `make lock UPGRADE=1` moves every pin to the newest allowed.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --universal --fork-strategy fewest \
+	--python-version 3.11 --generate-hashes --custom-compile-command "make lock" \
+	$(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
+		$(BIN)/python -m pip install --quiet "$$(grep -o '^uv==[^ ]*' requirements/dev.txt)"; }
+	$(UV_COMPILE) --extra dev -o requirements/dev.txt
+	$(UV_COMPILE) --constraint requirements/dev.txt -o requirements/app.txt
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -10,7 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = Path(os.environ.get("COOP_INSTANCE_DIR", BASE_DIR / "instance"))
+# A checkout keeps its instance/ beside this file; an installed wheel has this file in
+# site-packages, so there the default is the working directory's (set COOP_INSTANCE_DIR).
+CHECKOUT = (BASE_DIR / "pyproject.toml").exists()
+INSTANCE_DIR = Path(
+    os.environ.get("COOP_INSTANCE_DIR") or (BASE_DIR if CHECKOUT else Path.cwd()) / "instance"
+)
 INSECURE_SECRET = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production
 
 
@@ -202,6 +207,20 @@ class Config:
     # How often beat recomputes the common-ground scores (must be positive).
     COMMON_GROUND_EVERY_MINUTES = float(env("COMMON_GROUND_EVERY_MINUTES", "15"))
 
+    # Logs: "text", or "json" for one JSON object a line (time, level, logger, message,
+    # request_id) for a log collector; LOG_REQUESTS=1 adds a line per request naming its
+    # endpoint, status and time, never its path (coop/ops/logs.py).
+    LOG_FORMAT = env("LOG_FORMAT", "text")
+    LOG_LEVEL = env("LOG_LEVEL", "INFO")
+    LOG_REQUESTS = env_int("LOG_REQUESTS", 0)
+    # Bearer token a Prometheus scraper sends to /metrics; unset, /metrics is a 404.
+    METRICS_TOKEN = env("METRICS_TOKEN")
+    # /readyz fails when beat's heartbeat (a task every minute, kept in Redis, or under
+    # `make run` in the instance folder) is older than this; 0: beat is not checked.
+    # PROMETHEUS_MULTIPROC_DIR, read from the environment by prometheus_client itself, is
+    # set in deploy/coop-web.service.
+    BEAT_STALE_SECONDS = env_int("BEAT_STALE_SECONDS", 300)
+
     CELERY = (
         celery_settings(
             REDIS_URL,
@@ -238,6 +257,7 @@ class TestConfig(Config):
     # Tests count the SQL of pages and read them right after changing data by hand; the
     # page cache has its own tests (tests/test_page_cache.py) and the browser journeys.
     PAGE_CACHE_SECONDS = 0
+    BEAT_STALE_SECONDS = 0  # no beat runs in the tests; tests/ops sets it
 
 
 class ProductionConfig(Config):

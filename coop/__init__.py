@@ -12,6 +12,7 @@ from config import CONFIGS, INSECURE_SECRET
 
 def create_app(config_name: str | None = None, overrides: Mapping | None = None) -> Flask:
     from coop.cli import register_commands
+    from coop.ops.logs import configure_logging
 
     app = Flask(__name__)
     name = config_name or os.environ.get("COOP_CONFIG", "development")
@@ -21,7 +22,7 @@ def create_app(config_name: str | None = None, overrides: Mapping | None = None)
         check_production_config(app)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
-    logging.basicConfig(level=logging.INFO)
+    configure_logging(app)  # text, or one JSON object a line (LOG_FORMAT), for the process
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     register_extensions(app)
@@ -82,12 +83,14 @@ def register_blueprints(app: Flask) -> None:
     from coop.comments.views import bp as comments
     from coop.common_ground.views import bp as common_ground
     from coop.digests.views import bp as digests
+    from coop.donations.views import bp as donations
     from coop.feeds.views import bp as feeds
     from coop.ideas.topics.views import bp as topics
     from coop.ideas.views import bp as ideas
     from coop.membership.views import bp as membership
     from coop.moderation.views import bp as moderation
     from coop.notifications.views import bp as notifications
+    from coop.ops.views import bp as ops
     from coop.privacy.deletion.views import bp as account_deletion
     from coop.privacy.export.views import bp as data_export
     from coop.privacy.views import bp as privacy
@@ -98,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = DatabaseId  # ids beyond the database's range: 404, not 500
     for blueprint in (
+        ops,
         site,
         accounts,
         privacy,
@@ -112,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
         common_ground,
         updates,
         membership,
+        donations,
         feeds,
         digests,
         data_export,
@@ -128,6 +133,7 @@ def register_request_pipeline(app: Flask) -> None:
     from coop.api.http import WithoutCookies, api_headers
     from coop.errors import register_error_handlers
     from coop.extensions import csrf, limiter, login_manager
+    from coop.ops.requests import close_request, open_request
     from coop.pagecache import keep_page, serve_kept_page
     from coop.privacy.export.views import export_helpers
     from coop.privacy.views import ask_for_the_new_notice
@@ -138,9 +144,13 @@ def register_request_pipeline(app: Flask) -> None:
     caching = "coop.cache" in app.extensions
     # Around the app: /api/ requests arrive without cookies and leave without setting any.
     app.wsgi_app = WithoutCookies(app.wsgi_app)
-    # The extensions' hooks first: before the view, CSRF (a form without its token is a 400
+    # First before everything and last after it: the request's id for every line it logs
+    # (and its X-Request-ID header), and its time for the latency metric.
+    app.before_request(open_request)
+    app.after_request(close_request)
+    # Then the extensions' hooks: before the view, CSRF (a form without its token is a 400
     # before anything is counted or loaded), then the rate limits; after it, their hooks run
-    # last (the limit's headers, then the "remember me" cookie).
+    # last but close_request (the limit's headers, then the "remember me" cookie).
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
@@ -169,7 +179,8 @@ def register_templates(app: Flask) -> None:
     from coop.ballots.record import format_tracker
     from coop.fragments import keep_fragment
     from coop.moderation.states import REASONS
-    from coop.uktime import iso, uk_date, uk_datetime
+    from coop.money import pounds
+    from coop.uktime import day, iso, uk_date, uk_datetime
     from coop.web import url_pattern
 
     app.add_template_global(keep_fragment)
@@ -178,5 +189,7 @@ def register_templates(app: Flask) -> None:
     app.add_template_filter(uk_datetime)
     app.add_template_filter(uk_date)
     app.add_template_filter(iso)
+    app.add_template_filter(day)  # a calendar date: 7 December 2026
+    app.add_template_filter(pounds)  # integer pence: £1,234.56
     app.add_template_filter(format_tracker, "tracker")
     import coop.models  # noqa: F401 - every table known to SQLAlchemy and Alembic

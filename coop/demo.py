@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from coop.accounts.models import Member, Role
 from coop.accounts.services import create_verified_member
 from coop.comments.services import add_comment
+from coop.donations import services as donations
 from coop.extensions import db
 from coop.ideas.services import create_topic, react, submit_idea
 from coop.membership import services as membership
@@ -125,6 +126,7 @@ def load_demo_data() -> bool:
     add_comment(member, ideas[0], "Agreed. Who would manage them?", parent_id=first.id)
     add_comment(supporters[2], ideas[1], "This would help my daughter get to college.")
     _co_operative(admin, organiser, member, supporters[0])
+    _donations(organiser)
     _votes(organiser, ideas, [member, *supporters])
     _updates(organiser)
     return True
@@ -143,6 +145,17 @@ def _co_operative(admin: Member, organiser: Member, member: Member, applicant: M
     membership.record_payment(organiser, application.id, "bank_transfer", 100, today, "DEMO")
     membership.admit(admin, application.id)
     membership.apply(applicant, "Priya Demo", address, 1, True, True, False)  # for the board
+
+
+def _donations(treasurer: Member) -> None:
+    """The co-operative as a recipient, and a gift by bank transfer waiting to be checked."""
+    society = current_app.config["COOP_SOCIETY_NAME"]
+    recipient = donations.add_recipient(treasurer, society, "General funds", "regulated_donee")
+    db.session.flush()
+    donations.record_gift(
+        treasurer, recipient.id, "individual", "Tom Demo", "2 Demo Road\nDemoton\nDE1 2MO",
+        "", ["on_register", "own_money"], 750_00, donations.today(), "bank_transfer", "DEMO",
+    )  # fmt: skip
 
 
 def _votes(organiser: Member, ideas, voters: list[Member]) -> None:

@@ -6,6 +6,7 @@ from coop.ballots.models import Ballot, BallotBox, BoxVoter
 from coop.comments.models import Comment, CommentRevision
 from coop.common_ground.models import IdeaScore
 from coop.digests.models import Digest
+from coop.donations.models import Gift, GiftEvent, Recipient, Threshold
 from coop.ideas.models import Idea, IdeaRevision, Reaction, Topic
 from coop.mail.models import OutboundEmail
 from coop.membership.models import (
@@ -34,6 +35,8 @@ __all__ = [
     "ConsentRecord",
     "DataExport",
     "Digest",
+    "Gift",
+    "GiftEvent",
     "Idea",
     "IdeaRevision",
     "IdeaScore",
@@ -47,9 +50,11 @@ __all__ = [
     "OutboundEmail",
     "Proposal",
     "Reaction",
+    "Recipient",
     "RecoveryCode",
     "RegisterEntry",
     "Report",
+    "Threshold",
     "Topic",
     "Update",
 ]

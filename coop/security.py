@@ -179,6 +179,12 @@ def _without_token(match: re.Match) -> str:
 _redaction = TokenRedaction()
 
 
+def token_redaction() -> TokenRedaction:
+    """The filter, for a log handler that sees every logger's records (coop/ops/logs.py);
+    it learns the app's token routes from `redact_tokens_in_access_log`."""
+    return _redaction
+
+
 def redact_tokens_in_access_log(app: Flask) -> None:
     """The development server logs each request's path on the "werkzeug" logger: redact
     the token of every route that has one. (gunicorn, as run in production, keeps no access

@@ -1,6 +1,6 @@
 """Times are stored in UTC and shown, or typed, in UK time (Europe/London, with summer time)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 UK = ZoneInfo("Europe/London")
@@ -31,6 +31,11 @@ def uk_datetime(moment: datetime | None) -> str:
 
 def uk_date(moment: datetime | None) -> str:
     return "" if moment is None else f"{to_uk(moment).day} {to_uk(moment).strftime('%B %Y')}"
+
+
+def day(value: date | None) -> str:
+    """A calendar date as the UK writes it: 7 December 2026."""
+    return "" if value is None else f"{value.day} {value.strftime('%B %Y')}"
 
 
 def iso(moment: datetime | None) -> str | None:

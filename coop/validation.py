@@ -13,8 +13,8 @@ import re
 
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
-from wtforms import Field, ValidationError
-from wtforms.validators import Length
+from wtforms import DecimalField, Field, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange
 
 from coop.errors import Invalid
 
@@ -108,3 +108,24 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def spreadsheet_safe(text: str) -> str:
     """Keep spreadsheets from running a CSV cell as a formula (CSV injection)."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class Pounds(DecimalField):
+    """WTForms field: an amount of money in pounds, to the penny (see coop.money.pence)."""
+
+    def __init__(self, label: str, maximum: int = 100_000, **kwargs):
+        super().__init__(
+            label,
+            [
+                InputRequired("Enter the amount in pounds, for example 1.00."),
+                NumberRange(0, maximum, f"Enter an amount from £0 to £{maximum:,}."),
+            ],
+            places=2,
+            **kwargs,
+        )
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and self.data.as_tuple().exponent < -2:
+            self.data = None
+            raise ValueError("Enter pounds and pence, for example 1.00.")

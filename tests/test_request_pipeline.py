@@ -2,6 +2,7 @@
 this is the request's way through the app, read in one place (coop/__init__.py)."""
 
 BEFORE = [
+    "open_request",  # the request's id and its clock, before anything can log or fail
     "csrf_protect",  # Flask-WTF: a form without its token is refused first
     "_check_request_limit",  # Flask-Limiter: counted against the limits
     "serve_kept_page",  # a visitor's kept page, answered with no database
@@ -15,6 +16,7 @@ AFTER = [  # in the order they run
     "api_headers",
     "_inject_headers",  # Flask-Limiter's
     "_update_remember_cookie",  # Flask-Login's
+    "close_request",  # X-Request-ID, the latency metric, the request's log line: last
 ]
 
 

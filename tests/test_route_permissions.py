@@ -33,9 +33,13 @@ COOP_MEMBER = {**AUTHOR_ONLY, "coop_member": "allow"}
 BOARD = {**AUTHOR_ONLY, "treasurer": "allow", "secretary": "allow"}
 SECRETARY = {**AUTHOR_ONLY, "secretary": "allow"}
 REGISTRAR = {**SECRETARY, "admin": "allow"}
+TREASURER = {**AUTHOR_ONLY, "treasurer": "allow", "secretary": "allow"}  # donors' details
+TOTALS = {**TREASURER, "organiser": "allow", "admin": "allow"}  # donations' totals only
 
 ACCESS = {
-    "site.home": PUBLIC, "site.healthz": PUBLIC, "privacy.notice": PUBLIC,
+    "site.home": PUBLIC, "ops.healthz": PUBLIC, "ops.readyz": PUBLIC,
+    "ops.metrics": PUBLIC,  # 404 without METRICS_TOKEN; a bearer token, not a role, with it
+    "privacy.notice": PUBLIC,
     "static": PUBLIC, "common_ground.explainer": PUBLIC,
     "ideas.index": PUBLIC, "ideas.show": PUBLIC, "comments.show": PUBLIC,
     "proposals.index": PUBLIC, "proposals.show": PUBLIC, "proposals.ballots": PUBLIC,
@@ -85,6 +89,11 @@ ACCESS = {
     "membership.register_print": SECRETARY, "membership.officers": SECRETARY,
     "membership.officers_csv": SECRETARY, "membership.officers_print": SECRETARY,
     "membership.end_term": SECRETARY, "membership.appoint": REGISTRAR,
+    "donations.donate": PUBLIC, "donations.ledger": TREASURER, "donations.record": TREASURER,
+    "donations.gift": TREASURER, "donations.check": TREASURER, "donations.accept": TREASURER,
+    "donations.return_gift": TREASURER, "donations.recipients": TREASURER,
+    "donations.thresholds": TREASURER, "donations.reportable": TREASURER,
+    "donations.totals": TOTALS,
 }  # fmt: skip
 
 
@@ -158,8 +167,24 @@ def _sample_membership(author: Member, boss: Member) -> dict:
     )  # fmt: skip
     return {
         "membership_id": membership.id, "application_id": application.id,
-        "term_id": term.id, "inspection_id": inspection.id,
+        "term_id": term.id, "inspection_id": inspection.id, "gift_id": _sample_gift(),
     }  # fmt: skip
+
+
+def _sample_gift() -> int:
+    from coop.donations.models import Gift, Recipient
+
+    recipient = Recipient(name="Sample recipient", regime="regulated_donee")
+    db.session.add(recipient)
+    db.session.flush()
+    gift = Gift(
+        recipient_id=recipient.id, donor_kind="individual", donor_name="Sample Donor",
+        donor_address="1 A Street\nB1 1BB", donor_key="k", amount_pence=100,
+        received_on=utcnow().date(), method="cash",
+    )  # fmt: skip
+    db.session.add(gift)
+    db.session.flush()
+    return gift.id
 
 
 def reader(app, role: str):

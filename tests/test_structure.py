@@ -189,4 +189,6 @@ def test_every_features_beat_entries_are_found(app):
         "purge-data-exports",  # privacy/export
         "purge-unverified-accounts",  # privacy/deletion
         "forget-expired-register-entries",  # membership
+        "remind-undecided-gifts",  # donations
+        "beat-heartbeat",  # ops: readiness tells a dead beat
     }  # fmt: skip

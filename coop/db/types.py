@@ -1,4 +1,4 @@
-"""Column types shared by the models."""
+"""Column types and constraint helpers shared by the models."""
 
 from datetime import UTC, datetime
 
@@ -22,3 +22,8 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def one_of(column: str, values) -> str:
+    """The SQL of a CHECK constraint: `column` holds one of `values` (an enum's members)."""
+    return f"{column} IN ({', '.join(repr(str(value)) for value in values)})"

@@ -51,6 +51,13 @@ def recent_periods(actor: Member) -> list[PeriodSummary]:
     ]
 
 
+def failed_digest_count() -> int:
+    """For the operators' metrics (coop/ops/metrics.py): a number, nobody's digest."""
+    return db.session.scalar(
+        select(func.count()).select_from(Digest).where(Digest.status == DigestStatus.FAILED)
+    )
+
+
 def failed_digests(actor: Member) -> list[tuple[Digest, Member]]:
     require_admin(actor)
     query = (

@@ -1,9 +1,6 @@
-from decimal import Decimal
-
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -11,7 +8,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import SelectChoice
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, Optional
 
 from coop.ideas.forms import strip
 from coop.membership.models import (
@@ -22,35 +19,9 @@ from coop.membership.models import (
     PAYMENT_LABELS,
     Ceased,
 )
-from coop.validation import TextForm, at_most
+from coop.validation import Pounds, TextForm, at_most
 
 PAYMENT_CHOICES = [SelectChoice(method.value, label) for method, label in PAYMENT_LABELS.items()]
-
-
-def pence(amount: Decimal | None) -> int | None:
-    """Pounds as typed (2 decimal places at most) to pence."""
-    if amount is None:
-        return None
-    return int((amount * 100).to_integral_value())
-
-
-class Pounds(DecimalField):
-    def __init__(self, label: str, **kwargs):
-        super().__init__(
-            label,
-            [
-                InputRequired("Enter the amount in pounds, for example 1.00."),
-                NumberRange(0, 100_000, "Enter an amount from £0 to £100,000."),
-            ],
-            places=2,
-            **kwargs,
-        )
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data is not None and self.data.as_tuple().exponent < -2:
-            self.data = None
-            raise ValueError("Enter pounds and pence, for example 1.00.")
 
 
 class ApplyForm(TextForm):

@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.db.types import UTCDateTime
+from coop.db.types import UTCDateTime, one_of
 from coop.extensions import db
 from coop.uktime import utcnow
 
@@ -71,18 +71,14 @@ OFFICE_LABELS = {
 SINGLE_OFFICES = (Office.SECRETARY, Office.CHAIR, Office.TREASURER)  # one holder at a time
 
 
-def _in(values) -> str:
-    return ", ".join(f"'{value}'" for value in values)
-
-
 class Application(db.Model):
     """A supporter's application for membership: who they are for the register, their
     declarations, the share they pay for, and the board's decision."""
 
     __tablename__ = "membership_applications"
     __table_args__ = (
-        CheckConstraint(f"state IN ({_in(ApplicationState)})", name="state"),
-        CheckConstraint(f"payment_method IN ({_in(PaymentMethod)})", name="payment_method"),
+        CheckConstraint(one_of("state", ApplicationState), name="state"),
+        CheckConstraint(one_of("payment_method", PaymentMethod), name="payment_method"),
         CheckConstraint("shares >= 1", name="shares"),
         CheckConstraint("eligible", name="eligible"),
         Index(
@@ -132,7 +128,7 @@ class Membership(db.Model):
 
     __tablename__ = "memberships"
     __table_args__ = (
-        CheckConstraint(f"ceased_reason IN ({_in(Ceased)})", name="ceased_reason"),
+        CheckConstraint(one_of("ceased_reason", Ceased), name="ceased_reason"),
         Index(
             "uq_memberships_current_account",
             "account_id",
@@ -168,8 +164,8 @@ class RegisterEntry(db.Model):
 
     __tablename__ = "register_entries"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_in(EntryKind)})", name="kind"),
-        CheckConstraint(f"ceased_reason IN ({_in(Ceased)})", name="ceased_reason"),
+        CheckConstraint(one_of("kind", EntryKind), name="kind"),
+        CheckConstraint(one_of("ceased_reason", Ceased), name="ceased_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -201,13 +197,13 @@ class OfficeTerm(db.Model):
 
     __tablename__ = "office_terms"
     __table_args__ = (
-        CheckConstraint(f"office IN ({_in(Office)})", name="office"),
+        CheckConstraint(one_of("office", Office), name="office"),
         Index(
             "uq_office_terms_single_holder",
             "office",
             unique=True,
-            sqlite_where=text(f"left_office_on IS NULL AND office IN ({_in(SINGLE_OFFICES)})"),
-            postgresql_where=text(f"left_office_on IS NULL AND office IN ({_in(SINGLE_OFFICES)})"),
+            sqlite_where=text(f"left_office_on IS NULL AND {one_of('office', SINGLE_OFFICES)}"),
+            postgresql_where=text(f"left_office_on IS NULL AND {one_of('office', SINGLE_OFFICES)}"),
         ),
         Index(
             "uq_office_terms_current",
@@ -234,7 +230,7 @@ class OfficerEntry(db.Model):
     __tablename__ = "officer_entries"
     __table_args__ = (
         CheckConstraint("kind IN ('appointed', 'details', 'left')", name="kind"),
-        CheckConstraint(f"office IN ({_in(Office)})", name="office"),
+        CheckConstraint(one_of("office", Office), name="office"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -49,10 +49,6 @@ class Rules:
         return shares
 
 
-def pounds(pence: int) -> str:
-    return f"£{pence // 100:,}.{pence % 100:02d}"
-
-
 def postal_address(value: str | None, field: str) -> str:
     """A postal address as typed, lines kept, blank lines and trailing spaces dropped."""
     text = required_text(value, field, ADDRESS_MAX, "the postal address")

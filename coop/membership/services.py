@@ -38,6 +38,7 @@ from coop.membership.permissions import (
     require_secretary,
     require_treasurer,
 )
+from coop.money import decimal_pounds, pounds
 from coop.notifications.services import notify
 from coop.uktime import to_uk, utcnow
 from coop.validation import optional_text, required_text, spreadsheet_safe
@@ -123,7 +124,7 @@ def record_payment(
     reference = optional_text(reference, "reference", 100, "the reference")
     application = _application(application_id)
     if amount_pence is None or amount_pence != application.amount_due_pence:
-        due = rules.pounds(application.amount_due_pence)
+        due = pounds(application.amount_due_pence)
         raise Invalid(f"The amount due for the share(s) is {due}.", "amount")
     paid_on = rules.past_or_today(paid_on, today(), "paid_on", "the date it was received")
     moved = db.session.execute(
@@ -325,12 +326,12 @@ def approve_resignation(
         raise Conflict("This member has not resigned.")
     previous = latest_entry(membership_id)
     if refund_pence is None or not 0 <= refund_pence <= previous.paid_pence:
-        paid = rules.pounds(previous.paid_pence)
+        paid = pounds(previous.paid_pence)
         raise Invalid(f"The refund is an amount from £0 to {paid}.", "refund")
     if refund_pence and method not in set(PaymentMethod):
         raise Invalid("Choose how the refund is paid.", "method")
     note = optional_text(note, "note", NOTE_MAX, "the note")
-    refund = f"Refund {rules.pounds(refund_pence)}" + (
+    refund = f"Refund {pounds(refund_pence)}" + (
         f" by {method.replace('_', ' ')}" if refund_pence else ""
     )
     return _cease(
@@ -576,7 +577,7 @@ def register_csv(actor: Member) -> str:
         (
             e.membership_id, e.name, e.postal_address.replace("\n", ", "),
             e.electronic_address or "", e.electronic_purposes, e.shares,
-            rules.pounds(e.paid_pence)[1:], e.other_property, e.admitted_on.isoformat(),
+            decimal_pounds(e.paid_pence), e.other_property, e.admitted_on.isoformat(),
             _iso(e.resignation_notice_on), _iso(e.ceased_on), e.ceased_reason or "",
         )
         for e in queries.register_rows()

@@ -23,11 +23,11 @@ from coop.membership.forms import (
     DetailsForm,
     EndTermForm,
     PaymentForm,
-    pence,
 )
 from coop.membership.models import CEASED_LABELS, OFFICE_LABELS, PAYMENT_LABELS
 from coop.membership.permissions import offices_of, require_board, require_registrar
-from coop.membership.rules import Rules, pounds
+from coop.membership.rules import Rules
+from coop.money import pence
 from coop.web import CsrfForm, form_status, page_number, save
 
 bp = Blueprint("membership", __name__)
@@ -36,17 +36,6 @@ bp = Blueprint("membership", __name__)
 @bp.app_template_global()
 def membership_labels() -> dict:
     return {"ceased": CEASED_LABELS, "office": OFFICE_LABELS, "payment": PAYMENT_LABELS}
-
-
-@bp.app_template_filter("day")
-def day_filter(value) -> str:
-    """A calendar date as the UK writes it: 7 December 2026."""
-    return "" if value is None else f"{value.day} {value.strftime('%B %Y')}"
-
-
-@bp.app_template_filter("pounds")
-def pounds_filter(pence_amount: int | None) -> str:
-    return pounds(pence_amount or 0)
 
 
 def _rules() -> Rules:

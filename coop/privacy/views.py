@@ -21,7 +21,7 @@ bp = Blueprint("privacy", __name__)
 # Pages a member may still use before accepting a new notice: reading it, leaving, and
 # taking their data away.
 BEFORE_ACCEPTING = {
-    "privacy.notice", "privacy.accept", "accounts.sign_out", "static", "site.healthz",
+    "privacy.notice", "privacy.accept", "accounts.sign_out", "static", "ops.healthz",
     "data_export.request_export", "data_export.download",
     "account_deletion.delete", "account_deletion.deleted",
 }  # fmt: skip

@@ -1,1 +1,1 @@
-"""Public pages: home and the health check."""
+"""Public pages: the home page. (Health checks: coop/ops/.)"""

@@ -1,10 +1,8 @@
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
 
-from coop.extensions import csrf, limiter
 from coop.ideas.queries import IdeaFilters, list_ideas
 from coop.proposals.queries import proposal_lists
-from coop.site.health import check_database, check_redis
 from coop.uktime import utcnow
 from coop.updates.services import latest_updates
 
@@ -26,12 +24,3 @@ def home():
         updates=latest_updates(HOME_UPDATES),
         now=utcnow(),
     )
-
-
-@bp.get("/healthz")
-@limiter.exempt
-@csrf.exempt
-def healthz():
-    checks = {"database": check_database(), "redis": check_redis(current_app.config["REDIS_URL"])}
-    healthy = all(state in ("ok", "not configured") for state in checks.values())
-    return jsonify(status="ok" if healthy else "error", **checks), 200 if healthy else 503

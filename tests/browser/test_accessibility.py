@@ -20,7 +20,7 @@ VISITOR_PAGES = [
     "/", "/ideas", "/ideas?sort=supported", "/ideas/1", "/proposals", "/proposals/1",
     "/proposals/2", "/proposals/1/ballots", "/proposals/2/ballots?tracker=nonsense", "/updates",
     "/updates/1", "/common-ground", "/privacy", "/join",
-    "/sign-in", "/forgot-password", "/no-such-page",
+    "/sign-in", "/forgot-password", "/no-such-page", "/donate",
 ]  # fmt: skip
 MEMBER_PAGES = [
     "/account", "/ideas/new", "/notifications", "/ideas/1", "/proposals/1", "/proposals/2",
@@ -33,6 +33,9 @@ ADMIN_PAGES = [
     # The demo admin is the society's secretary: the board's work and the registers.
     "/board", "/register", "/register/members/1", "/register/officers", "/register/officers/new",
     "/register/print",
+    # ...and may do the treasurer's work: the donations ledger.
+    "/treasury", "/treasury/gifts/1", "/treasury/gifts/new", "/treasury/recipients",
+    "/treasury/thresholds", "/treasury/totals",
 ]  # fmt: skip
 
 

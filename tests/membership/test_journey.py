@@ -320,7 +320,9 @@ def test_the_register_closes_again_when_the_inspection_period_ends(app, society)
 
 
 def test_the_one_disclosure_is_said_where_people_read_about_their_data(app, client):
-    notice = client.get("/privacy").get_data(as_text=True)
+    notice = " ".join(client.get("/privacy").get_data(as_text=True).split())
     assert "may inspect the names and postal" in notice and "s.103" in notice
+    assert "which publishes the donor's name" in notice
     home = client.get("/").get_data(as_text=True)
-    assert "which the law lets other members of the co-operative inspect" in home
+    assert "which other members of the co-operative may inspect" in home
+    assert "large donations, which the Electoral Commission publishes" in home

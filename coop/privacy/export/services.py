@@ -23,6 +23,7 @@ from coop.ballots.record import format_tracker
 from coop.celery_app import enqueue_after_commit
 from coop.comments.models import Comment, CommentRevision
 from coop.digests.models import Digest
+from coop.donations.models import Gift, Recipient
 from coop.errors import Conflict, Invalid, NotFound
 from coop.extensions import db
 from coop.ideas.models import Idea, IdeaRevision, Reaction, Topic
@@ -267,6 +268,9 @@ FILES = {
     "register_of_officers.json": "Every entry the register of officers holds about you, if "
     "you held an office of the society.",
     "register_inspections.json": "Your requests to inspect the register of members (s.103).",
+    "gifts.json": "Gifts recorded as yours, with the declaration you made and what the "
+    "treasurer decided (kept as political-finance law requires, even after you delete your "
+    "account: see the privacy notice).",
 }
 
 
@@ -413,4 +417,10 @@ _STATEMENTS = {
     "register_inspections.json": lambda m: select(
         Inspection.requested_at, Inspection.fulfilled_at, Inspection.open_until,
     ).where(Inspection.account_id == m).order_by(Inspection.id),
+    "gifts.json": lambda m: select(
+        Recipient.name.label("for"), Gift.donor_kind, Gift.donor_name, Gift.donor_address,
+        Gift.company_number, Gift.declarations, Gift.amount_pence, Gift.received_on,
+        Gift.method, Gift.status, Gift.decided_on, Gift.returned_to,
+    ).join(Recipient, Recipient.id == Gift.recipient_id)
+    .where(Gift.account_id == m).order_by(Gift.id),
 }  # fmt: skip

@@ -1,0 +1,447 @@
+"""The treasurer's ledger: recipients, thresholds, gifts from receipt to acceptance or return,
+reportable donations. Every change and every view of donors' details is audited. Callers
+commit. A gift's status moves by conditional UPDATE, so two treasurers (or a form sent
+twice) never decide it twice."""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import extract, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from coop.accounts.models import Member
+from coop.accounts.permissions import require_organiser
+from coop.audit import services as audit
+from coop.donations import rules
+from coop.donations.models import (
+    ADDRESS_MAX,
+    NAME_MAX,
+    NOTE_MAX,
+    PERMISSIBLE,
+    DonorKind,
+    Gift,
+    GiftEvent,
+    Method,
+    Recipient,
+    Regime,
+    ReturnedTo,
+    Status,
+    Threshold,
+)
+from coop.errors import Conflict, Invalid, NotFound
+from coop.extensions import db
+from coop.membership.models import Office, OfficeTerm
+from coop.membership.permissions import offices_of, require_treasurer
+from coop.money import decimal_pounds, pounds
+from coop.notifications.services import notify
+from coop.uktime import to_uk, utcnow
+from coop.validation import optional_text, required_text, spreadsheet_safe
+
+UNDECIDED = (Status.RECEIVED, Status.CHECKING)
+
+
+def today() -> date:
+    return to_uk(utcnow()).date()
+
+
+# Recipients and thresholds ---------------------------------------------------------------
+
+
+def add_recipient(actor: Member, name: str, description: str, regime: str) -> Recipient:
+    require_treasurer(actor)
+    name = required_text(name, "name", NAME_MAX, "the recipient's name")
+    description = optional_text(description, "description", 500, "the description")
+    if regime not in set(Regime):
+        raise Invalid("Choose the recipient's status under the law.", "regime")
+    recipient = Recipient(name=name, description=description, regime=regime)
+    try:
+        with db.session.begin_nested():
+            db.session.add(recipient)
+    except IntegrityError:
+        raise Conflict("There is already a recipient of that name.", "name") from None
+    audit.record(actor, "donations.add_recipient", "recipient", recipient.id, regime=regime)
+    return recipient
+
+
+def recipients(active_only: bool = True) -> list[Recipient]:
+    statement = select(Recipient).order_by(Recipient.id)
+    if active_only:
+        statement = statement.where(Recipient.active)
+    return list(db.session.scalars(statement))
+
+
+def add_threshold(
+    actor: Member, regime: str, kind: str, amount_pence: int | None, effective_from, source: str
+) -> Threshold:
+    """A figure the law sets, from a date, with its source (a new row: history is kept)."""
+    require_treasurer(actor)
+    if regime not in set(Regime):
+        raise Invalid("Choose the status it applies to.", "regime")
+    if kind not in ("donation", "reporting"):
+        raise Invalid("Choose which threshold it is.", "kind")
+    if amount_pence is None or not 0 < amount_pence <= 10_000_000_00:
+        raise Invalid("Enter the amount in pounds.", "amount")
+    if effective_from is None:
+        raise Invalid("Enter the date it takes effect.", "effective_from")
+    source = required_text(source, "source", 1000, "where the figure comes from")
+    threshold = Threshold(
+        regime=regime, kind=kind, amount_pence=amount_pence, effective_from=effective_from,
+        source=source,
+    )  # fmt: skip
+    try:
+        with db.session.begin_nested():
+            db.session.add(threshold)
+    except IntegrityError:
+        raise Conflict("A figure already takes effect on that date.", "effective_from") from None
+    audit.record(actor, "donations.add_threshold", "threshold", threshold.id, amount=amount_pence)
+    return threshold
+
+
+def figure(regime: str, kind: str, on: date) -> rules.Figure | None:
+    rows = db.session.scalars(
+        select(Threshold).where(Threshold.regime == regime, Threshold.kind == kind)
+    )
+    return rules.in_force(
+        [rules.Figure(t.amount_pence, t.effective_from, t.source) for t in rows], on
+    )
+
+
+def all_thresholds() -> list[Threshold]:
+    return list(
+        db.session.scalars(
+            select(Threshold).order_by(Threshold.regime, Threshold.kind, Threshold.effective_from)
+        )
+    )
+
+
+# Gifts -------------------------------------------------------------------------------------
+
+
+def record_gift(
+    actor: Member,
+    recipient_id: int | None,
+    donor_kind: str,
+    donor_name: str,
+    donor_address: str,
+    number: str,
+    confirmed: list[str],
+    amount_pence: int | None,
+    received_on: date | None,
+    method: str,
+    reference: str,
+) -> Gift:
+    """The treasurer records money received (bank transfer, cheque, cash), with what the
+    donor declared. Money from a source that is not permissible is recorded too: it must be
+    returned within 30 days, and the ledger shows the clock."""
+    require_treasurer(actor)
+    recipient = db.session.get(Recipient, recipient_id) if recipient_id else None
+    if recipient is None or not recipient.active:
+        raise Invalid("Choose whom the gift is for.", "recipient_id")
+    if donor_kind not in set(DonorKind):
+        raise Invalid("Choose who gave it.", "donor_kind")
+    donor_name = required_text(donor_name, "donor_name", NAME_MAX, "the donor's full name")
+    donor_address = required_text(donor_address, "donor_address", ADDRESS_MAX, "the address")
+    company = None
+    if donor_kind in rules.NEEDS_NUMBER:
+        company = rules.company_number(number)
+        if company is None:
+            what = rules.NEEDS_NUMBER[donor_kind]
+            raise Invalid(f"Enter the {what} as on Companies House (8 characters).", "number")
+    if amount_pence is None or not 0 < amount_pence <= 10_000_000_00:
+        raise Invalid("Enter the amount in pounds and pence.", "amount")
+    if received_on is None or received_on > today():
+        raise Invalid("Enter the date it was received (not in the future).", "received_on")
+    if method not in set(Method) or method == Method.CARD:
+        raise Invalid("Choose how it was received.", "method")  # cards come from Stripe
+    reference = optional_text(reference, "reference", 100, "the reference")
+    known = set(rules.DECLARATIONS.get(donor_kind, {}))
+    gift = Gift(
+        recipient_id=recipient.id,
+        donor_kind=donor_kind,
+        donor_name=donor_name,
+        donor_address=donor_address,
+        company_number=company,
+        declarations={key: True for key in confirmed if key in known},
+        donor_key=rules.donor_key(donor_kind, donor_name, donor_address, company),
+        amount_pence=amount_pence,
+        received_on=received_on,
+        method=method,
+        reference=reference,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(gift)
+    db.session.flush()
+    _event(actor, gift, Status.RECEIVED, f"Received by {method.replace('_', ' ')}")
+    audit.record(actor, "donations.record", "gift", gift.id, amount=amount_pence)
+    return gift
+
+
+def start_check(actor: Member, gift_id: int) -> Gift:
+    require_treasurer(actor)
+    _move(gift_id, (Status.RECEIVED,), Status.CHECKING)
+    gift = _gift(gift_id)
+    _event(actor, gift, Status.CHECKING, "Permissibility check begun")
+    audit.record(actor, "donations.check", "gift", gift_id)
+    return gift
+
+
+def accept(actor: Member, gift_id: int, check_method: str, check_evidence: str) -> Gift:
+    """Accept a gift. A donation (over the threshold in force on the day it was received)
+    needs a permissible donor, their complete declaration and a recorded check: how it was
+    checked (e.g. the electoral register, Companies House) and the evidence."""
+    require_treasurer(actor)
+    gift = _gift(gift_id)
+    recipient = db.session.get(Recipient, gift.recipient_id)
+    threshold = figure(recipient.regime, "donation", gift.received_on)
+    check_method = optional_text(check_method, "check_method", NOTE_MAX, "how it was checked")
+    check_evidence = optional_text(check_evidence, "check_evidence", NOTE_MAX, "the evidence")
+    if rules.is_donation(gift.amount_pence, threshold):
+        if gift.donor_kind not in PERMISSIBLE:
+            raise Conflict("This source is not permissible: the gift must be returned.")
+        missing = rules.missing_declarations(gift.donor_kind, gift.declarations)
+        if missing:
+            raise Conflict("The donor has not declared: " + "; ".join(missing) + ".")
+        if not check_method:
+            raise Invalid("Say how the donor's permissibility was checked.", "check_method")
+        if not check_evidence:
+            raise Invalid("Record the evidence of the check.", "check_evidence")
+    before = _accepted_total(gift)
+    _move(
+        gift_id, UNDECIDED, Status.ACCEPTED,
+        check_method=check_method, check_evidence=check_evidence, checked_by_id=actor.id,
+        checked_at=utcnow(), decided_on=today(),
+    )  # fmt: skip
+    gift = _gift(gift_id)
+    _event(actor, gift, Status.ACCEPTED, check_method)
+    audit.record(actor, "donations.accept", "gift", gift_id, amount=gift.amount_pence)
+    reporting = figure(recipient.regime, "reporting", gift.received_on)
+    after = before + (gift.amount_pence if rules.is_donation(gift.amount_pence, threshold) else 0)
+    if rules.crosses(before, after, reporting):
+        _tell_treasurers(
+            f"Gifts from {gift.donor_name} to {recipient.name} in {gift.received_on.year} now "
+            f"total {pounds(after)}, over the reporting threshold of "
+            f"{pounds(reporting.amount_pence)}: report them to the Electoral Commission."
+        )
+    return gift
+
+
+def return_gift(actor: Member, gift_id: int, returned_to: str, note: str) -> Gift:
+    """Return a gift that is not permissible (PPERA s.56(2)): to the donor, to whoever paid
+    it on their behalf, or, when the donor cannot be identified, to the Electoral Commission."""
+    require_treasurer(actor)
+    if returned_to not in set(ReturnedTo):
+        raise Invalid("Choose where the money goes back to.", "returned_to")
+    note = required_text(note, "note", NOTE_MAX, "how and when it was returned")
+    gift = _gift(gift_id)
+    if returned_to == ReturnedTo.COMMISSION and gift.donor_kind != DonorKind.OTHER:
+        raise Invalid(
+            "Only a gift whose donor cannot be identified goes to the Electoral Commission.",
+            "returned_to",
+        )
+    _move(gift_id, UNDECIDED, Status.RETURNED, returned_to=returned_to, decided_on=today())
+    gift = _gift(gift_id)
+    _event(actor, gift, Status.RETURNED, note)
+    audit.record(actor, "donations.return", "gift", gift_id, returned_to=returned_to)
+    return gift
+
+
+def _move(gift_id: int, from_statuses, to_status: str, **values) -> None:
+    moved = db.session.execute(
+        update(Gift)
+        .where(Gift.id == gift_id, Gift.status.in_(from_statuses))
+        .values(status=to_status, **values)
+    ).rowcount
+    if not moved:
+        _gift(gift_id)  # 404 first
+        raise Conflict("This gift has already been decided, or is not at that step.")
+
+
+def _event(actor: Member, gift: Gift, status: str, note: str) -> None:
+    db.session.add(
+        GiftEvent(gift_id=gift.id, status=status, note=note, by_id=actor.id,
+                  by_name=actor.display_name)
+    )  # fmt: skip
+
+
+def _accepted_total(gift: Gift) -> int:
+    """Accepted donations from this gift's source to its recipient in its calendar year
+    (gifts at or under the donation threshold are not donations and not added up)."""
+    recipient = db.session.get(Recipient, gift.recipient_id)
+    threshold = figure(recipient.regime, "donation", gift.received_on)
+    floor = threshold.amount_pence if threshold else 0
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Gift.amount_pence), 0)).where(
+            Gift.recipient_id == gift.recipient_id,
+            Gift.donor_key == gift.donor_key,
+            Gift.status == Status.ACCEPTED,
+            Gift.amount_pence > floor,
+            extract("year", Gift.received_on) == gift.received_on.year,
+        )
+    )
+
+
+def _tell_treasurers(message: str) -> None:
+    holders = db.session.scalars(
+        select(Member)
+        .join(OfficeTerm, OfficeTerm.account_id == Member.id)
+        .where(
+            OfficeTerm.office.in_([Office.TREASURER, Office.SECRETARY]),
+            OfficeTerm.left_office_on.is_(None),
+        )
+    )
+    for holder in holders:
+        notify(holder, message, "donations.ledger")
+
+
+# Reading -----------------------------------------------------------------------------------
+
+
+@dataclass
+class LedgerLine:
+    gift: Gift
+    recipient: Recipient
+    days_left: int
+    looks_split: bool
+
+
+def ledger(actor: Member, status: str | None = None) -> list[LedgerLine]:
+    """Gifts with their donors, the 30-day clock and splitting flags: the treasurer only,
+    and audited (donors' details reveal political opinions)."""
+    require_treasurer(actor)
+    audit.record(actor, "donations.read_ledger", status=status or "all")
+    statement = select(Gift, Recipient).join(Recipient, Recipient.id == Gift.recipient_id)
+    if status in set(Status):
+        statement = statement.where(Gift.status == status)
+    rows = db.session.execute(statement.order_by(Gift.received_on.desc(), Gift.id.desc())).all()
+    on = today()
+    by_source: dict[tuple, list[tuple[int, date]]] = {}
+    for gift, _ in rows:
+        by_source.setdefault((gift.recipient_id, gift.donor_key), []).append(
+            (gift.amount_pence, gift.received_on)
+        )
+    return [
+        LedgerLine(
+            gift,
+            recipient,
+            rules.days_left(gift.received_on, on),
+            rules.looks_split(
+                by_source[(gift.recipient_id, gift.donor_key)],
+                figure(recipient.regime, "donation", gift.received_on),
+            ),
+        )
+        for gift, recipient in rows
+    ]
+
+
+def gift_page(actor: Member, gift_id: int) -> tuple[Gift, Recipient, list[GiftEvent]]:
+    require_treasurer(actor)
+    gift = _gift(gift_id)
+    audit.record(actor, "donations.read_gift", "gift", gift_id)
+    events = list(
+        db.session.scalars(
+            select(GiftEvent).where(GiftEvent.gift_id == gift_id).order_by(GiftEvent.id)
+        )
+    )
+    return gift, db.session.get(Recipient, gift.recipient_id), events
+
+
+@dataclass
+class Total:
+    recipient: str
+    year: int
+    accepted_pence: int
+    gifts: int
+
+
+def totals(actor: Member) -> list[Total]:
+    """Accepted gifts by recipient and year, no donor: what organisers may see."""
+    if not offices_of(actor) & {Office.TREASURER, Office.SECRETARY}:
+        require_organiser(actor)
+    year = extract("year", Gift.received_on)
+    rows = db.session.execute(
+        select(Recipient.name, year, func.sum(Gift.amount_pence), func.count())
+        .join(Recipient, Recipient.id == Gift.recipient_id)
+        .where(Gift.status == Status.ACCEPTED)
+        .group_by(Recipient.name, year)
+        .order_by(year.desc(), Recipient.name)
+    ).all()
+    return [Total(name, int(y), int(total), count) for name, y, total, count in rows]
+
+
+REPORT_COLUMNS = (
+    "Recipient", "Recipient status", "Donor", "Donor status", "Company number",
+    "Donor address", "Amount (£)", "Received", "Accepted", "Nature", "Year's total from the "
+    "donor (£)",
+)  # fmt: skip
+
+
+def reportable_csv(actor: Member, year: int) -> str:
+    """Every accepted donation from a source whose donations to that recipient in `year`
+    add up to more than the reporting threshold in force: the fields of a report to the
+    Electoral Commission (their donations form), one row per donation."""
+    require_treasurer(actor)
+    if not 2000 <= year <= 2100:
+        raise Invalid("Choose a year.", "year")
+    audit.record(actor, "donations.export", year=year)
+    gifts = db.session.execute(
+        select(Gift, Recipient)
+        .join(Recipient, Recipient.id == Gift.recipient_id)
+        .where(Gift.status == Status.ACCEPTED, extract("year", Gift.received_on) == year)
+        .order_by(Recipient.id, Gift.donor_key, Gift.received_on, Gift.id)
+    ).all()
+    sources: dict[tuple, list[Gift]] = {}
+    for gift, recipient in gifts:
+        threshold = figure(recipient.regime, "donation", gift.received_on)
+        if rules.is_donation(gift.amount_pence, threshold):
+            sources.setdefault((recipient, gift.donor_key), []).append(gift)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(REPORT_COLUMNS)
+    for (recipient, _key), donations in sources.items():
+        total = sum(g.amount_pence for g in donations)
+        reporting = figure(recipient.regime, "reporting", date(year, 12, 31))
+        if reporting is None or total <= reporting.amount_pence:
+            continue
+        for g in donations:
+            writer.writerow([spreadsheet_safe(str(cell)) for cell in (
+                recipient.name, recipient.regime, g.donor_name, g.donor_kind,
+                g.company_number or "", g.donor_address.replace("\n", ", "),
+                decimal_pounds(g.amount_pence), g.received_on.isoformat(),
+                g.decided_on.isoformat() if g.decided_on else "", "Cash", decimal_pounds(total),
+            )])  # fmt: skip
+    return out.getvalue()
+
+
+def undecided_reminders(on: date | None = None) -> int:
+    """Tell the treasurers about gifts still undecided on day 20 of their 30 (a beat task)."""
+    on = on or today()
+    due = list(
+        db.session.scalars(
+            select(Gift).where(
+                Gift.status.in_(UNDECIDED),
+                Gift.received_on == on - timedelta(days=rules.REMIND_ON_DAY),
+            )
+        )
+    )
+    for gift in due:
+        left = rules.DECIDE_WITHIN_DAYS - rules.REMIND_ON_DAY
+        _tell_treasurers(
+            f"Gift {gift.id} ({pounds(gift.amount_pence)}) has {left} days left to be "
+            "accepted or returned."
+        )
+    return len(due)
+
+
+def _gift(gift_id: int) -> Gift:
+    gift = db.session.get(Gift, gift_id, populate_existing=True)
+    if gift is None:
+        raise NotFound("We could not find that gift.")
+    return gift
+
+
+def gifts_of_account(account_id: int) -> list[Gift]:
+    return list(
+        db.session.scalars(select(Gift).where(Gift.account_id == account_id).order_by(Gift.id))
+    )
