@@ -43,14 +43,20 @@ from coop import create_app
 from coop.accounts.services import find_by_email
 from coop.extensions import db
 from coop.ideas.services import create_topic, submit_idea
+from coop.proposals.services import create_proposal
+from coop.uktime import utcnow
+from datetime import timedelta
 
 with create_app().app_context():
     admin = find_by_email("admin@example.org")
     admin.totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # two-step set up: organiser powers
     topic = create_topic(admin, "Housing", "Homes for members")
     idea = submit_idea(admin, "Build more homes", "We need **affordable** homes.", topic.id)
+    now = utcnow()
+    vote = create_proposal(admin, "Build them?", "", now, now + timedelta(days=7), "majority",
+                           None, "public", now=now)
     db.session.commit()
-    print(idea.id)
+    print(idea.id, vote.id)
 """
 
 
@@ -165,7 +171,9 @@ def test_the_installed_wheel_runs_on_two_web_processes_two_workers_and_one_beat(
     assert d.flask("db", "current").strip().endswith("(head)")
     d.flask("coop", "create-admin", "--email", "admin@example.org", "--name", "Site Admin",
             "--password", PASSWORD)  # fmt: skip
-    idea_id = int(run([d.bin / "python", "-c", IDEA_SCRIPT], cwd=d.folder, env=d.env))
+    idea_id, proposal_id = map(
+        int, run([d.bin / "python", "-c", IDEA_SCRIPT], cwd=d.folder, env=d.env).split()
+    )
 
     a, b = d.ports
     webs = [d.web("web-a", a), d.web("web-b", b)]
@@ -204,6 +212,17 @@ def test_the_installed_wheel_runs_on_two_web_processes_two_workers_and_one_beat(
     assert supported.status == 302
     assert supports_on(rosa, b, idea) == 1
     assert supports_on(visitor, a, idea) == supports_on(visitor, b, idea) == 1  # kept pages moved
+
+    # She votes on the second process; the first shows her ballot's tracker, and the second
+    # finds it on the vote's public list of ballots.
+    page = rosa.get(a, f"/proposals/{proposal_id}").headers["Location"]
+    choice = {"csrf_token": rosa.get(a, page).csrf_token(), "choice": "for"}
+    assert rosa.post(b, f"/proposals/{proposal_id}/vote", choice).status == 302
+    voted = re.search(r'tracker is <code class="tracker">([^<]+)</code>', rosa.get(a, page).text)
+    assert voted, "no tracker on the other web process"
+    tracker = voted.group(1).replace(" ", "")
+    listed = visitor.get(b, f"/proposals/{proposal_id}/ballots?tracker={tracker}")
+    assert "Found: entry 1" in listed.text
 
     # Others join while worker1 restarts: before, during and after.
     expected = ["rosa@example.org"]
