@@ -138,7 +138,8 @@ def test_a_worker_killed_mid_batch_and_restarted_leaves_one_digest_each(setup, s
     def retry():  # beat runs the retry sweep every minute; here, every second
         publish(app, "coop.digests.retry_due")
 
-    wait_until(lambda: len(smtp_server.messages) >= MEMBERS - 1, every=1, action=retry)
+    # A bound for failure only: a fresh worker process starts slowly on a busy 2-core machine.
+    wait_until(lambda: len(smtp_server.messages) >= MEMBERS - 1, timeout=180, every=1, action=retry)
     time.sleep(1)
     assert_exactly_one_each(app, smtp_server)
 
