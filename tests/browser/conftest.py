@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, TEST_DB
 from tests.support import PASSWORD, TOTP_SECRET, free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -20,6 +20,18 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 PHONE = {"width": 320, "height": 640}
 DESKTOP = {"width": 1280, "height": 900}
 TIMEOUT_MS = 10_000
+
+
+def pytest_collection_modifyitems(config, items):
+    """The journeys run once, in the SQLite pass of `make test`: they drive the interface,
+    which is the same on both databases (every service and query runs on both in the rest of
+    the suite), and a second pass would add minutes for nothing."""
+    if TEST_DB != "postgresql":
+        return
+    once = pytest.mark.skip(reason="browser journeys run once, in the SQLite pass")
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(once)
 
 
 @pytest.fixture(scope="session")
