@@ -33,6 +33,11 @@ def uk_date(moment: datetime | None) -> str:
     return "" if moment is None else f"{to_uk(moment).day} {to_uk(moment).strftime('%B %Y')}"
 
 
+def uk_today() -> date:
+    """Today's date in the UK (the date of a register entry, a gift received, a deadline)."""
+    return to_uk(datetime.now(UTC)).date()
+
+
 def day(value: date | None) -> str:
     """A calendar date as the UK writes it: 7 December 2026."""
     return "" if value is None else f"{value.day} {value.strftime('%B %Y')}"

@@ -36,14 +36,11 @@ from coop.membership.models import Office, OfficeTerm
 from coop.membership.permissions import offices_of, require_treasurer
 from coop.money import decimal_pounds, pounds
 from coop.notifications.services import notify
-from coop.uktime import to_uk, utcnow
+from coop.uktime import uk_today as today
+from coop.uktime import utcnow
 from coop.validation import optional_text, required_text, spreadsheet_safe
 
 UNDECIDED = (Status.RECEIVED, Status.CHECKING)
-
-
-def today() -> date:
-    return to_uk(utcnow()).date()
 
 
 # Recipients and thresholds ---------------------------------------------------------------
@@ -100,12 +97,18 @@ def add_threshold(
 
 
 def figure(regime: str, kind: str, on: date) -> rules.Figure | None:
-    rows = db.session.scalars(
-        select(Threshold).where(Threshold.regime == regime, Threshold.kind == kind)
-    )
-    return rules.in_force(
-        [rules.Figure(t.amount_pence, t.effective_from, t.source) for t in rows], on
-    )
+    return figures()(regime, kind, on)
+
+
+def figures():
+    """Every threshold, read once: a function (regime, kind, day) -> the figure in force,
+    for pages and exports that look up a figure for many gifts."""
+    table: dict[tuple[str, str], list[rules.Figure]] = {}
+    for t in db.session.scalars(select(Threshold)):
+        table.setdefault((t.regime, t.kind), []).append(
+            rules.Figure(t.amount_pence, t.effective_from, t.source)
+        )
+    return lambda regime, kind, on: rules.in_force(table.get((regime, kind), []), on)
 
 
 def all_thresholds() -> list[Threshold]:
@@ -310,12 +313,14 @@ def ledger(actor: Member, status: str | None = None) -> list[LedgerLine]:
     """Gifts with their donors, the 30-day clock and splitting flags: the treasurer only,
     and audited (donors' details reveal political opinions)."""
     require_treasurer(actor)
+    status = status if status in set(Status) else None  # anything else: every gift
     audit.record(actor, "donations.read_ledger", status=status or "all")
     statement = select(Gift, Recipient).join(Recipient, Recipient.id == Gift.recipient_id)
-    if status in set(Status):
+    if status is not None:
         statement = statement.where(Gift.status == status)
     rows = db.session.execute(statement.order_by(Gift.received_on.desc(), Gift.id.desc())).all()
     on = today()
+    in_force = figures()
     by_source: dict[tuple, list[tuple[int, date]]] = {}
     for gift, _ in rows:
         by_source.setdefault((gift.recipient_id, gift.donor_key), []).append(
@@ -328,7 +333,7 @@ def ledger(actor: Member, status: str | None = None) -> list[LedgerLine]:
             rules.days_left(gift.received_on, on),
             rules.looks_split(
                 by_source[(gift.recipient_id, gift.donor_key)],
-                figure(recipient.regime, "donation", gift.received_on),
+                in_force(recipient.regime, "donation", gift.received_on),
             ),
         )
         for gift, recipient in rows
@@ -391,9 +396,10 @@ def reportable_csv(actor: Member, year: int) -> str:
         .where(Gift.status == Status.ACCEPTED, extract("year", Gift.received_on) == year)
         .order_by(Recipient.id, Gift.donor_key, Gift.received_on, Gift.id)
     ).all()
+    in_force = figures()
     sources: dict[tuple, list[Gift]] = {}
     for gift, recipient in gifts:
-        threshold = figure(recipient.regime, "donation", gift.received_on)
+        threshold = in_force(recipient.regime, "donation", gift.received_on)
         if rules.is_donation(gift.amount_pence, threshold):
             sources.setdefault((recipient, gift.donor_key), []).append(gift)
     out = io.StringIO()
@@ -401,7 +407,7 @@ def reportable_csv(actor: Member, year: int) -> str:
     writer.writerow(REPORT_COLUMNS)
     for (recipient, _key), donations in sources.items():
         total = sum(g.amount_pence for g in donations)
-        reporting = figure(recipient.regime, "reporting", date(year, 12, 31))
+        reporting = in_force(recipient.regime, "reporting", date(year, 12, 31))
         if reporting is None or total <= reporting.amount_pence:
             continue
         for g in donations:

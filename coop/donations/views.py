@@ -14,7 +14,7 @@ from flask import (
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
-from coop.donations import services
+from coop.donations import rules, services
 from coop.donations.forms import AcceptForm, GiftForm, RecipientForm, ReturnForm, ThresholdForm
 from coop.donations.models import DONOR_LABELS, METHOD_LABELS, REGIME_LABELS, Status
 from coop.membership.permissions import require_treasurer
@@ -81,7 +81,7 @@ def _gift_page(gift_id: int, accept_form, return_form, status: int = 200):
         gift=found,
         recipient=recipient,
         events=events,
-        days_left=services.rules.days_left(found.received_on, services.today()),
+        days_left=rules.days_left(found.received_on, services.today()),
         accept_form=accept_form,
         return_form=return_form,
         check_form=AcceptForm(formdata=None),

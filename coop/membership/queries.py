@@ -17,6 +17,7 @@ from coop.membership.models import (
     RegisterEntry,
 )
 from coop.membership.permissions import current_membership
+from coop.validation import database_id
 
 PER_PAGE = 50
 SEARCH_MAX = 100
@@ -38,8 +39,9 @@ def register_statement(query: str = ""):
             func.lower(RegisterEntry.name).contains(words, autoescape=True),
             func.lower(RegisterEntry.postal_address).contains(words, autoescape=True),
         ]
-        if query.isdigit():
-            matches.append(RegisterEntry.membership_id == int(query))
+        number = database_id(query)  # None beyond the database's range
+        if number is not None:
+            matches.append(RegisterEntry.membership_id == number)
         statement = statement.where(or_(*matches))
     return statement.order_by(RegisterEntry.membership_id)
 

@@ -40,14 +40,11 @@ from coop.membership.permissions import (
 )
 from coop.money import decimal_pounds, pounds
 from coop.notifications.services import notify
-from coop.uktime import to_uk, utcnow
-from coop.validation import optional_text, required_text, spreadsheet_safe
+from coop.uktime import uk_today as today
+from coop.uktime import utcnow
+from coop.validation import optional_text, plain_text, required_text, spreadsheet_safe
 
 NOTICES_PURPOSE = "notices and documents under the Act"
-
-
-def today() -> date:
-    return to_uk(utcnow()).date()
 
 
 def _settings() -> rules.Rules:
@@ -545,6 +542,7 @@ def board_application(actor: Member, application_id: int) -> Application:
 
 def read_register(actor: Member, query: str, page: int):
     require_secretary(actor)
+    query = plain_text(query, "q", "the search")  # a NUL byte is a 400, not a 500
     audit.record(actor, "register.read", query=query[:100], page=page)
     return queries.register_page(query, page)
 

@@ -125,6 +125,9 @@ def test_the_secretary_searches_exports_and_prints_the_register_and_each_read_is
     assert "Bo Diddley" not in secretary.get("/register?q=nobody").get_data(as_text=True)
     assert "Bo Diddley" in secretary.get(f"/register?q={first + 1}").get_data(as_text=True)
     assert secretary.get("/register?q=%25").status_code == 200  # a wildcard is only a character
+    assert secretary.get("/register?q=" + "9" * 30).status_code == 200  # beyond any id
+    nul = secretary.get("/register?q=a%00b")
+    assert nul.status_code == 400 and "control character" in nul.get_data(as_text=True)
 
     response = secretary.get("/register/members.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -137,7 +140,7 @@ def test_the_secretary_searches_exports_and_prints_the_register_and_each_read_is
     assert "Bo Diddley" in printed and "register of members" in printed
     officers = secretary.get("/register/officers.csv").get_data(as_text=True)
     assert "Sam Secretary" in officers and "Tia Treasurer" in officers
-    assert audited(app, "register.read") == 4
+    assert audited(app, "register.read") == 5
     assert audited(app, "register.export") == 2
     assert audited(app, "register.read_officers") == 1
 
