@@ -1,0 +1,1 @@
+"""Board elections: ranked ballots and their count by the single transferable vote."""
