@@ -121,6 +121,35 @@ class Config:
     COOP_REGISTER_KEEP_YEARS = env_int("COOP_REGISTER_KEEP_YEARS", 6)
     COOP_REFUSED_KEEP_DAYS = env_int("COOP_REFUSED_KEEP_DAYS", 365)  # refused, withdrawn
     COOP_INSPECTION_DAYS = env_int("COOP_INSPECTION_DAYS", 14)  # s.103 inspection, once opened
+    # General meetings (docs/meetings.md). The Act leaves notice to the rules (Sch 1 para 5):
+    # clear days, excluding the day notice is deemed given and the day of the meeting.
+    COOP_GM_NOTICE_CLEAR_DAYS_ANNUAL = env_int("COOP_GM_NOTICE_CLEAR_DAYS_ANNUAL", 14)
+    COOP_GM_NOTICE_CLEAR_DAYS_SPECIAL = env_int("COOP_GM_NOTICE_CLEAR_DAYS_SPECIAL", 14)
+    # Days after it is sent that an emailed notice counts as received, as the rules say
+    # (often 48 hours: set 2).
+    COOP_GM_NOTICE_DEEMED_DELIVERY_DAYS = env_int("COOP_GM_NOTICE_DEEMED_DELIVERY_DAYS", 0)
+    # Fractions, never floats: an ordinary resolution needs more than this share of the votes
+    # cast, a special resolution at least this share (the rules say 2/3 or 3/4).
+    COOP_ORDINARY_RESOLUTION_MAJORITY = env("COOP_ORDINARY_RESOLUTION_MAJORITY", "1/2")
+    COOP_SPECIAL_RESOLUTION_MAJORITY = env("COOP_SPECIAL_RESOLUTION_MAJORITY", "2/3")
+    # Meetings' PDFs: outside static/ and the database; unset, <instance>/meeting-documents.
+    COOP_MEETING_DOCUMENTS_DIR = env("COOP_MEETING_DOCUMENTS_DIR")
+    COOP_MEETING_DOCUMENT_MAX_BYTES = env_int("COOP_MEETING_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+    # Card gifts through Stripe Checkout (docs/donations.md). Without a secret key the
+    # donate page says online giving is not set up. STRIPE_API_BASE is for a local stand-in
+    # that speaks Stripe's API (the tests'); production leaves it unset.
+    STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+    STRIPE_API_BASE = env("STRIPE_API_BASE")
+    STRIPE_CHECKOUT_ORIGIN = env("STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com")
+    STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 10)
+    DONATION_SUGGESTED_PENCE = tuple(
+        int(amount) for amount in env("DONATION_SUGGESTED_PENCE", "500,1000,2500,5000").split(",")
+    )
+    DONATION_MIN_PENCE = env_int("DONATION_MIN_PENCE", 100)  # Stripe's minimum is 30p
+    DONATION_MAX_PENCE = env_int("DONATION_MAX_PENCE", 1_000_000)  # £10,000 online, a gift
+    DONATION_UNPAID_KEEP_DAYS = env_int("DONATION_UNPAID_KEEP_DAYS", 7)  # checkouts never paid
 
     # Rate limits (Flask-Limiter notation); storage in Redis when REDIS_URL is set.
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
@@ -166,6 +195,7 @@ class Config:
     LIMIT_REPORTS = env("LIMIT_REPORTS", "20 per day")
     LIMIT_REACTIONS = env("LIMIT_REACTIONS", "30 per minute")
     LIMIT_UNSUBSCRIBE = env("LIMIT_UNSUBSCRIBE", "30 per minute")
+    LIMIT_DONATE_PER_IP = env("LIMIT_DONATE_PER_IP", "10 per hour;30 per day")  # card testers
     LIMIT_API = env("LIMIT_API", "120 per minute")  # per address, the whole public API
     # A large vote's record runs to tens of megabytes: downloads per address.
     LIMIT_BALLOT_RECORDS = env("LIMIT_BALLOT_RECORDS", "10 per minute;100 per day")

@@ -83,10 +83,12 @@ def register_blueprints(app: Flask) -> None:
     from coop.comments.views import bp as comments
     from coop.common_ground.views import bp as common_ground
     from coop.digests.views import bp as digests
+    from coop.donations.online.views import bp as giving
     from coop.donations.views import bp as donations
     from coop.feeds.views import bp as feeds
     from coop.ideas.topics.views import bp as topics
     from coop.ideas.views import bp as ideas
+    from coop.meetings.views import bp as meetings
     from coop.membership.views import bp as membership
     from coop.moderation.views import bp as moderation
     from coop.notifications.views import bp as notifications
@@ -116,7 +118,9 @@ def register_blueprints(app: Flask) -> None:
         common_ground,
         updates,
         membership,
+        meetings,
         donations,
+        giving,
         feeds,
         digests,
         data_export,

@@ -12,10 +12,11 @@ from coop.comments.services import add_comment
 from coop.donations import services as donations
 from coop.extensions import db
 from coop.ideas.services import create_topic, react, submit_idea
+from coop.meetings import services as meetings
 from coop.membership import services as membership
 from coop.proposals.models import Proposal
 from coop.proposals.services import cast_vote, close_proposal, create_proposal
-from coop.uktime import utcnow
+from coop.uktime import UK, utcnow
 from coop.updates.services import publish_update
 
 DEMO_PASSWORD = "demo-coop-password"  # noqa: S105 - printed in the README, development only
@@ -126,6 +127,7 @@ def load_demo_data() -> bool:
     add_comment(member, ideas[0], "Agreed. Who would manage them?", parent_id=first.id)
     add_comment(supporters[2], ideas[1], "This would help my daughter get to college.")
     _co_operative(admin, organiser, member, supporters[0])
+    _general_meeting(admin)
     _donations(organiser)
     _votes(organiser, ideas, [member, *supporters])
     _updates(organiser)
@@ -145,6 +147,28 @@ def _co_operative(admin: Member, organiser: Member, member: Member, applicant: M
     membership.record_payment(organiser, application.id, "bank_transfer", 100, today, "DEMO")
     membership.admit(admin, application.id)
     membership.apply(applicant, "Priya Demo", address, 1, True, True, False)  # for the board
+
+
+def _general_meeting(secretary: Member) -> None:
+    """A draft annual general meeting six weeks ahead, its agenda set, notice not yet given."""
+    starts = (
+        (utcnow() + timedelta(weeks=6))
+        .astimezone(UK)
+        .replace(hour=19, minute=0, second=0, microsecond=0, tzinfo=None)
+    )
+    agm = meetings.create_meeting(
+        secretary, "annual", f"Annual general meeting {starts.year}", starts,
+        "Demoton Community Hall\n1 Demo Street\nDemoton DE1 1MO", "https://meet.example.org/agm",
+    )  # fmt: skip
+    for kind, title, text in (
+        ("minutes", "Minutes of the last general meeting", ""),
+        ("report", "The board's report and the accounts", "The chair and the treasurer report."),
+        ("ordinary", "Appoint the auditors", "That Demo & Co be appointed the society's auditors."),
+        ("special", "Amend rule 12 (notice of meetings)",
+         "That rule 12 be amended so that notices may be sent **by email** to members who agree."),
+        ("election", "Election of the board", "Three places on the board."),
+    ):  # fmt: skip
+        meetings.add_item(secretary, agm.id, kind, title, text)
 
 
 def _donations(treasurer: Member) -> None:

@@ -36,6 +36,12 @@ class Conflict(DomainError):
     status = 409
 
 
+class Unavailable(DomainError):
+    """A service we depend on (a payment provider) did not answer: nothing was done."""
+
+    status = 503
+
+
 TITLES = {
     400: "That request could not be understood",
     403: "You cannot do that",
@@ -45,6 +51,7 @@ TITLES = {
     413: "That was too large",
     429: "Too many attempts",
     500: "Something went wrong on our side",
+    503: "Not available just now",
 }
 
 MESSAGES = {

@@ -7,8 +7,10 @@ from coop.comments.models import Comment, CommentRevision
 from coop.common_ground.models import IdeaScore
 from coop.digests.models import Digest
 from coop.donations.models import Gift, GiftEvent, Recipient, Threshold
+from coop.donations.online.models import Checkout, PaymentEvent
 from coop.ideas.models import Idea, IdeaRevision, Reaction, Topic
 from coop.mail.models import OutboundEmail
+from coop.meetings.models import AgendaItem, Meeting, MeetingDocument
 from coop.membership.models import (
     Application,
     Inspection,
@@ -24,12 +26,14 @@ from coop.proposals.models import Proposal
 from coop.updates.models import Update
 
 __all__ = [
+    "AgendaItem",
     "Appeal",
     "Application",
     "AuditEntry",
     "Ballot",
     "BallotBox",
     "BoxVoter",
+    "Checkout",
     "Comment",
     "CommentRevision",
     "ConsentRecord",
@@ -41,6 +45,8 @@ __all__ = [
     "IdeaRevision",
     "IdeaScore",
     "Inspection",
+    "Meeting",
+    "MeetingDocument",
     "Member",
     "Membership",
     "ModerationAction",
@@ -48,6 +54,7 @@ __all__ = [
     "OfficeTerm",
     "OfficerEntry",
     "OutboundEmail",
+    "PaymentEvent",
     "Proposal",
     "Reaction",
     "Recipient",

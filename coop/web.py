@@ -31,8 +31,9 @@ def save(form: FlaskForm | None, service: Callable[..., T], *args, **kwargs) -> 
     """The one unit of work of a view that changes something: run the service, commit.
 
     On a domain error, roll back, then: an error about one of the form's fields goes beside
-    it, an error about the input as a whole (400) at the top of the form, and the page is
-    sent back with the error's status (`form_status`); any other error (403, 404, 409 with
+    it, an error about the input as a whole (400) or a service we depend on being down (503)
+    at the top of the form, and the page is sent back with the error's status
+    (`form_status`), what was entered kept; any other error (403, 404, 409 with
     no field, or any error of a view with no form) answers the error page with its status
     (coop/errors.py). Anything else (a database error) rolls back and propagates. Work that
     waits for the commit (emails, tasks, cache generations) is sent by the commit itself
@@ -53,7 +54,7 @@ def save(form: FlaskForm | None, service: Callable[..., T], *args, **kwargs) -> 
 
 def _beside_form(form: FlaskForm, error: DomainError) -> bool:
     field = getattr(form, error.field, None) if error.field else None
-    if field is None and error.status != 400:
+    if field is None and error.status not in (400, 503):
         return False
     show_error(form, error)
     form.error_status = error.status

@@ -89,11 +89,20 @@ ACCESS = {
     "membership.register_print": SECRETARY, "membership.officers": SECRETARY,
     "membership.officers_csv": SECRETARY, "membership.officers_print": SECRETARY,
     "membership.end_term": SECRETARY, "membership.appoint": REGISTRAR,
-    "donations.donate": PUBLIC, "donations.ledger": TREASURER, "donations.record": TREASURER,
+    "giving.donate": PUBLIC, "giving.given": PUBLIC, "giving.stripe_webhook": PUBLIC,
+    "giving.stop_monthly": PUBLIC,
+    "donations.ledger": TREASURER, "donations.record": TREASURER,
     "donations.gift": TREASURER, "donations.check": TREASURER, "donations.accept": TREASURER,
     "donations.return_gift": TREASURER, "donations.recipients": TREASURER,
     "donations.thresholds": TREASURER, "donations.reportable": TREASURER,
     "donations.totals": TOTALS,
+    # General meetings: members of the co-operative and officers read them, anyone else
+    # finds nothing (a 404, which this table counts as allowed: tests/meetings checks it).
+    "meetings.index": SIGNED_IN, "meetings.show": SIGNED_IN, "meetings.document": SIGNED_IN,
+    "meetings.new": SECRETARY, "meetings.edit": SECRETARY, "meetings.manage": SECRETARY,
+    "meetings.add_item": SECRETARY, "meetings.edit_item": SECRETARY,
+    "meetings.remove_item": SECRETARY, "meetings.notice": SECRETARY,
+    "meetings.upload": SECRETARY,
 }  # fmt: skip
 
 
@@ -132,7 +141,7 @@ def sample_data(app) -> dict:
             "appeal_id": appeal.id, "update_id": update.id, "digest_id": digest.id,
             "target_type": "idea", "target_id": idea_id,
             "action": "archive", "kind": "join", "token": "not-a-real-token",
-            "filename": "coop.css",
+            "filename": "coop.css", "reference": "no-such-checkout",
             "topic_slug": db.session.get(Topic, topic_id).slug,
             **membership,
         }  # fmt: skip
@@ -168,7 +177,26 @@ def _sample_membership(author: Member, boss: Member) -> dict:
     return {
         "membership_id": membership.id, "application_id": application.id,
         "term_id": term.id, "inspection_id": inspection.id, "gift_id": _sample_gift(),
+        **_sample_meeting(),
     }  # fmt: skip
+
+
+def _sample_meeting() -> dict:
+    """A draft general meeting with one item and one document (its file never written)."""
+    from coop.meetings.models import AgendaItem, Meeting, MeetingDocument
+
+    meeting = Meeting(kind="annual", title="Sample AGM", starts_at=utcnow() + timedelta(days=60),
+                      place="A hall")  # fmt: skip
+    db.session.add(meeting)
+    db.session.flush()
+    item = AgendaItem(meeting_id=meeting.id, position=1, kind="report", title="Report")
+    document = MeetingDocument(
+        meeting_id=meeting.id, title="Accounts", filename="a.pdf", stored_name="0" * 32 + ".pdf",
+        size_bytes=1, sha256="0" * 64,
+    )  # fmt: skip
+    db.session.add_all([item, document])
+    db.session.flush()
+    return {"meeting_id": meeting.id, "item_id": item.id, "document_id": document.id}
 
 
 def _sample_gift() -> int:

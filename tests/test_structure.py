@@ -190,5 +190,6 @@ def test_every_features_beat_entries_are_found(app):
         "purge-unverified-accounts",  # privacy/deletion
         "forget-expired-register-entries",  # membership
         "remind-undecided-gifts",  # donations
+        "forget-unpaid-checkouts",  # donations: details of checkouts never paid
         "beat-heartbeat",  # ops: readiness tells a dead beat
     }  # fmt: skip

@@ -38,20 +38,23 @@ DECLARATION_LABELS = {
 REGIMES = [SelectChoice(regime.value, label) for regime, label in REGIME_LABELS.items()]
 
 
-class GiftForm(TextForm):
-    recipient_id = SelectField("For", coerce=int, validate_choice=False)
+class DonorForm(TextForm):
+    """Who gave, and what they declared (PPERA s.54): the donor's own words on the donate
+    page, the treasurer's (LABELS) in the ledger."""
+
+    LABELS: dict[str, str] = {}
     donor_kind = RadioField(
-        "Who gave it",
+        "Who is giving",
         choices=[SelectChoice(kind.value, label) for kind, label in DONOR_LABELS.items()],
-        validators=[InputRequired("Choose who gave it.")],
+        validators=[InputRequired("Choose who is giving.")],
     )
     donor_name = StringField(
-        "Donor's full name (as on the electoral register, or the registered name)",
-        [InputRequired("Enter the donor's name."), at_most(NAME_MAX, "The name")],
+        "Full name (an individual: as on the electoral register; otherwise the registered name)",
+        [InputRequired("Enter the donor's full name."), at_most(NAME_MAX, "The name")],
         filters=[strip],
     )
     donor_address = TextAreaField(
-        "Donor's address (home address as on the register, or registered office)",
+        "Address (an individual: home address as on the register; otherwise the registered office)",
         [InputRequired("Enter the address."), at_most(ADDRESS_MAX, "The address")],
     )
     number = StringField(
@@ -59,12 +62,27 @@ class GiftForm(TextForm):
         filters=[strip],
     )  # fmt: skip
     declarations = SelectMultipleField(
-        "What the donor declared",
+        "I confirm that",
         choices=[SelectChoice(key, label) for key, label in DECLARATION_LABELS.items()],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validate_choice=False,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, text in self.LABELS.items():
+            self[name].label.text = text
+
+
+class GiftForm(DonorForm):
+    LABELS = {
+        "donor_kind": "Who gave it",
+        "donor_name": "Donor's full name (as on the electoral register, or the registered name)",
+        "donor_address": "Donor's address (home address as on the register, or registered office)",
+        "declarations": "What the donor declared",
+    }
+    recipient_id = SelectField("For", coerce=int, validate_choice=False)
     amount = Pounds("Amount received (£)", maximum=10_000_000)
     received_on = DateField("Date received", [InputRequired("Enter the date it was received.")])
     method = RadioField(
@@ -134,3 +152,25 @@ class ThresholdForm(TextForm):
         "Source (the Act, the statutory instrument, the guidance page)",
         [InputRequired("Say where the figure comes from."), at_most(1000, "The source")],
     )
+
+
+class DonateForm(DonorForm):
+    """What a donor says before paying: the law asks it of every donation (PPERA s.54)."""
+
+    amount = Pounds("Amount (£)", maximum=10_000_000)
+    frequency = RadioField(
+        "How often",
+        choices=[SelectChoice("once", "Once"), SelectChoice("monthly", "Every month")],
+        default="once",
+        validators=[InputRequired("Choose a single gift or a monthly one.")],
+    )
+    recipient_id = SelectField("Your gift is for", coerce=int, validate_choice=False)
+    email = StringField(
+        "Email address for your receipt",
+        [InputRequired("Enter an email address for the receipt."), at_most(254, "The address")],
+        filters=[strip],
+    )
+
+
+class StopForm(TextForm):
+    """Only the CSRF token: the donor confirms stopping their monthly gift."""

@@ -173,6 +173,12 @@ class Gift(db.Model):
     returned_to: Mapped[str | None] = mapped_column(String(16))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by_id: Mapped[int | None]
+    # A card gift: Stripe's payment (one gift per payment, whatever event reports it) and the
+    # donor's checkout with their declaration.
+    payment_reference: Mapped[str | None] = mapped_column(String(255), unique=True)
+    checkout_id: Mapped[int | None] = mapped_column(
+        ForeignKey("donation_checkouts.id", ondelete="SET NULL"), index=True
+    )
 
 
 class GiftEvent(db.Model):

@@ -30,6 +30,7 @@ from coop.donations.models import (
     Status,
     Threshold,
 )
+from coop.donations.online import payments
 from coop.errors import Conflict, Invalid, NotFound
 from coop.extensions import db
 from coop.membership.models import Office, OfficeTerm
@@ -142,16 +143,7 @@ def record_gift(
     recipient = db.session.get(Recipient, recipient_id) if recipient_id else None
     if recipient is None or not recipient.active:
         raise Invalid("Choose whom the gift is for.", "recipient_id")
-    if donor_kind not in set(DonorKind):
-        raise Invalid("Choose who gave it.", "donor_kind")
-    donor_name = required_text(donor_name, "donor_name", NAME_MAX, "the donor's full name")
-    donor_address = required_text(donor_address, "donor_address", ADDRESS_MAX, "the address")
-    company = None
-    if donor_kind in rules.NEEDS_NUMBER:
-        company = rules.company_number(number)
-        if company is None:
-            what = rules.NEEDS_NUMBER[donor_kind]
-            raise Invalid(f"Enter the {what} as on Companies House (8 characters).", "number")
+    declared = declaration(donor_kind, donor_name, donor_address, number, confirmed)
     if amount_pence is None or not 0 < amount_pence <= 10_000_000_00:
         raise Invalid("Enter the amount in pounds and pence.", "amount")
     if received_on is None or received_on > today():
@@ -159,15 +151,14 @@ def record_gift(
     if method not in set(Method) or method == Method.CARD:
         raise Invalid("Choose how it was received.", "method")  # cards come from Stripe
     reference = optional_text(reference, "reference", 100, "the reference")
-    known = set(rules.DECLARATIONS.get(donor_kind, {}))
     gift = Gift(
         recipient_id=recipient.id,
-        donor_kind=donor_kind,
-        donor_name=donor_name,
-        donor_address=donor_address,
-        company_number=company,
-        declarations={key: True for key in confirmed if key in known},
-        donor_key=rules.donor_key(donor_kind, donor_name, donor_address, company),
+        donor_kind=declared.kind,
+        donor_name=declared.name,
+        donor_address=declared.address,
+        company_number=declared.number,
+        declarations=declared.declarations,
+        donor_key=rules.donor_key(declared.kind, declared.name, declared.address, declared.number),
         amount_pence=amount_pence,
         received_on=received_on,
         method=method,
@@ -178,6 +169,67 @@ def record_gift(
     db.session.flush()
     _event(actor, gift, Status.RECEIVED, f"Received by {method.replace('_', ' ')}")
     audit.record(actor, "donations.record", "gift", gift.id, amount=amount_pence)
+    return gift
+
+
+@dataclass(frozen=True)
+class Declared:
+    kind: str
+    name: str
+    address: str
+    number: str | None  # a company's or partnership's registered number
+    declarations: dict[str, bool]  # what the donor confirmed, of what their kind must
+    missing: list[str]  # what they must still confirm, in words
+
+
+def declaration(kind: str, name: str, address: str, number: str, confirmed: list[str]) -> Declared:
+    """Who gave, as the donor (or the treasurer for them) declared it: the same checks on
+    the donate page and in the ledger."""
+    if kind not in set(DonorKind):
+        raise Invalid("Choose who is giving.", "donor_kind")
+    name = required_text(name, "donor_name", NAME_MAX, "the donor's full name")
+    address = required_text(address, "donor_address", ADDRESS_MAX, "the address")
+    address = "\n".join(line.strip() for line in address.splitlines() if line.strip())
+    company = None
+    if kind in rules.NEEDS_NUMBER:
+        company = rules.company_number(number)
+        if company is None:
+            what = rules.NEEDS_NUMBER[kind]
+            raise Invalid(f"Enter the {what} as on Companies House (8 characters).", "number")
+    known = set(rules.DECLARATIONS.get(kind, {}))
+    declarations = {key: True for key in confirmed if key in known}
+    missing = rules.missing_declarations(kind, declarations)
+    return Declared(kind, name, address, company, declarations, missing)
+
+
+def gift_from_card(checkout, payment_intent: str, received_on: date) -> Gift:
+    """A card payment Stripe confirmed, as a gift in the ledger with the donor's own
+    declaration (coop/donations/online)."""
+    gift = Gift(
+        recipient_id=checkout.recipient_id,
+        account_id=checkout.account_id,
+        donor_kind=checkout.donor_kind,
+        donor_name=checkout.donor_name,
+        donor_address=checkout.donor_address,
+        company_number=checkout.company_number,
+        declarations=checkout.declarations,
+        donor_key=rules.donor_key(
+            checkout.donor_kind, checkout.donor_name, checkout.donor_address,
+            checkout.company_number,
+        ),
+        amount_pence=checkout.amount_pence,
+        received_on=received_on,
+        method=Method.CARD,
+        reference=payment_intent,
+        payment_reference=payment_intent,
+        checkout_id=checkout.id,
+    )  # fmt: skip
+    db.session.add(gift)
+    db.session.flush()
+    db.session.add(
+        GiftEvent(gift_id=gift.id, status=Status.RECEIVED, by_name="Stripe",
+                  note="Paid by card on Stripe Checkout, with the donor's own declaration")
+    )  # fmt: skip
     return gift
 
 
@@ -245,6 +297,11 @@ def return_gift(actor: Member, gift_id: int, returned_to: str, note: str) -> Gif
         )
     _move(gift_id, UNDECIDED, Status.RETURNED, returned_to=returned_to, decided_on=today())
     gift = _gift(gift_id)
+    if gift.method == Method.CARD and gift.payment_reference:
+        # To the card it came from, before the commit: if the commit then fails, Stripe's
+        # idempotency key makes the next attempt the same refund, not a second one.
+        refund = payments.refund(gift.payment_reference, gift.id)
+        note = f"{note} (refunded to the card through Stripe: {refund})"
     _event(actor, gift, Status.RETURNED, note)
     audit.record(actor, "donations.return", "gift", gift_id, returned_to=returned_to)
     return gift

@@ -3,6 +3,7 @@ from collections.abc import Mapping
 from celery import shared_task
 from celery.schedules import crontab
 
+from coop.donations.online.services import forget_unpaid
 from coop.donations.services import undecided_reminders
 from coop.extensions import db
 
@@ -15,10 +16,22 @@ def remind_undecided() -> int:
     return count
 
 
+@shared_task(name="coop.donations.forget_unpaid")
+def forget_unpaid_checkouts() -> int:
+    """Checkouts never paid: their donors' details are not kept for nothing."""
+    count = forget_unpaid()
+    db.session.commit()
+    return count
+
+
 def beat_schedule(_config: Mapping) -> dict:
     return {
+        "forget-unpaid-checkouts": {
+            "task": "coop.donations.forget_unpaid",
+            "schedule": crontab(hour=3, minute=50),
+        },
         "remind-undecided-gifts": {
             "task": "coop.donations.remind",
             "schedule": crontab(hour=8, minute=0),
-        }
+        },
     }

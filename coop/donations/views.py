@@ -4,7 +4,6 @@ reportable donations, and totals for organisers."""
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,14 +26,6 @@ bp = Blueprint("donations", __name__)
 @bp.app_template_global()
 def donation_labels() -> dict:
     return {"donor": DONOR_LABELS, "method": METHOD_LABELS, "regime": REGIME_LABELS}
-
-
-@bp.get("/donate")
-def donate():
-    """Online giving needs Stripe keys; without them (make run) the page says so."""
-    return render_template(
-        "donations/donate.html", online=bool(current_app.config.get("STRIPE_SECRET_KEY"))
-    )
 
 
 @bp.get("/treasury")

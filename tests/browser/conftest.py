@@ -20,6 +20,8 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 PHONE = {"width": 320, "height": 640}
 DESKTOP = {"width": 1280, "height": 900}
 TIMEOUT_MS = 10_000
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -58,6 +60,35 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.exists():
+        message = f"axe-core not installed at {AXE} (npm ci)"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return AXE.read_text()
+
+
+def new_page_without_csp(browser, viewport: dict):
+    # The strict CSP forbids injected scripts: only an axe checker's context bypasses it.
+    context = browser.new_context(viewport=viewport, locale="en-GB", bypass_csp=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context.new_page()
+
+
+def violations(page, axe_source: str) -> list[str]:
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 class LiveServer:

@@ -1,8 +1,6 @@
 """axe-core (the npm package, injected into the page) on every main page, as a visitor, a
 member and an admin: no serious or critical WCAG 2.2 A/AA violation."""
 
-from pathlib import Path
-
 import pyotp
 import pytest
 from playwright.sync_api import expect
@@ -11,11 +9,14 @@ from sqlalchemy import select
 from coop.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from coop.extensions import db
 from coop.membership.models import Application
-from tests.browser.conftest import DESKTOP, PHONE, TIMEOUT_MS, screenshot
-from tests.conftest import IN_CI
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    new_page_without_csp,
+    screenshot,
+    violations,
+)
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 VISITOR_PAGES = [
     "/", "/ideas", "/ideas?sort=supported", "/ideas/1", "/proposals", "/proposals/1",
     "/proposals/2", "/proposals/1/ballots", "/proposals/2/ballots?tracker=nonsense", "/updates",
@@ -45,16 +46,6 @@ def demo_server(app, live_server):
     return live_server
 
 
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if not AXE.exists():
-        message = f"axe-core not installed at {AXE} (npm ci)"
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return AXE.read_text()
-
-
 def pending_applications(app) -> list[str]:
     """The board's page of an application still waiting, when the demo data has one."""
     with app.app_context():
@@ -62,13 +53,6 @@ def pending_applications(app) -> list[str]:
             select(Application.id).where(Application.state == "pending").limit(1)
         )
     return [] if pending is None else [f"/board/applications/{pending}"]
-
-
-def new_page(browser, viewport: dict):
-    # The strict CSP forbids injected scripts: only this test's context bypasses it.
-    context = browser.new_context(viewport=viewport, locale="en-GB", bypass_csp=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    return context.new_page()
 
 
 def sign_in(page, base: str, email: str) -> None:
@@ -82,18 +66,6 @@ def sign_in(page, base: str, email: str) -> None:
     assert "/sign-in" not in page.url, page.url
 
 
-def violations(page, axe_source: str) -> list[str]:
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_main_pages_have_no_serious_accessibility_violation(
     browser, app, demo_server, axe_source, viewport
@@ -103,7 +75,7 @@ def test_main_pages_have_no_serious_accessibility_violation(
     admin_pages = ADMIN_PAGES + pending_applications(app)
     for who, paths in (("visitor", VISITOR_PAGES), ("member", MEMBER_PAGES),
                        ("admin", admin_pages)):  # fmt: skip
-        page = new_page(browser, viewport)
+        page = new_page_without_csp(browser, viewport)
         if who != "visitor":
             sign_in(page, base, f"{who}@example.org")
         for path in paths:
@@ -120,7 +92,7 @@ def test_empty_states_have_no_serious_accessibility_violation(
     browser, live_server, axe_source, viewport
 ):
     """A new network, before anyone has taken part: every list says so, accessibly."""
-    page = new_page(browser, viewport)
+    page = new_page_without_csp(browser, viewport)
     page.goto(live_server.url + "/")
     expect(page.get_by_text("Nothing yet: when members support ideas")).to_be_visible()
     found = {}
@@ -134,7 +106,7 @@ def test_empty_states_have_no_serious_accessibility_violation(
 
 
 def test_pages_have_meaningful_titles_and_one_main_heading(browser, demo_server):
-    page = new_page(browser, DESKTOP)
+    page = new_page_without_csp(browser, DESKTOP)
     page.viewport_name = "desktop"
     titles = set()
     for path in VISITOR_PAGES:

@@ -24,6 +24,7 @@ from coop.celery_app import enqueue_after_commit
 from coop.comments.models import Comment, CommentRevision
 from coop.digests.models import Digest
 from coop.donations.models import Gift, Recipient
+from coop.donations.online.models import Checkout
 from coop.errors import Conflict, Invalid, NotFound
 from coop.extensions import db
 from coop.ideas.models import Idea, IdeaRevision, Reaction, Topic
@@ -271,6 +272,8 @@ FILES = {
     "gifts.json": "Gifts recorded as yours, with the declaration you made and what the "
     "treasurer decided (kept as political-finance law requires, even after you delete your "
     "account: see the privacy notice).",
+    "donation_checkouts.json": "What you declared when you gave online, for each gift you "
+    "started while signed in (one never paid is removed after a week).",
 }
 
 
@@ -423,4 +426,11 @@ _STATEMENTS = {
         Gift.method, Gift.status, Gift.decided_on, Gift.returned_to,
     ).join(Recipient, Recipient.id == Gift.recipient_id)
     .where(Gift.account_id == m).order_by(Gift.id),
+    "donation_checkouts.json": lambda m: select(
+        Recipient.name.label("for"), Checkout.frequency, Checkout.amount_pence,
+        Checkout.donor_kind, Checkout.donor_name, Checkout.donor_address,
+        Checkout.company_number, Checkout.declarations, Checkout.email, Checkout.state,
+        Checkout.created_at,
+    ).join(Recipient, Recipient.id == Checkout.recipient_id)
+    .where(Checkout.account_id == m).order_by(Checkout.id),
 }  # fmt: skip
