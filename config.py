@@ -100,7 +100,7 @@ class Config:
 
     VERIFY_TOKEN_HOURS = 48
     RESET_TOKEN_MINUTES = 60
-    PRIVACY_NOTICE_VERSION = "2026-12-07.1"
+    PRIVACY_NOTICE_VERSION = "2026-12-07.2"
 
     # The society's registered rules (Co-operative and Community Benefit Societies Act 2014,
     # s.14: the rules set admission, shares and withdrawal), as settings: docs/membership.md.
@@ -150,6 +150,8 @@ class Config:
     DONATION_MIN_PENCE = env_int("DONATION_MIN_PENCE", 100)  # Stripe's minimum is 30p
     DONATION_MAX_PENCE = env_int("DONATION_MAX_PENCE", 1_000_000)  # £10,000 online, a gift
     DONATION_UNPAID_KEEP_DAYS = env_int("DONATION_UNPAID_KEEP_DAYS", 7)  # checkouts never paid
+    # Gifts are kept this many years after the end of the year received (docs/donations.md).
+    DONATION_KEEP_YEARS = env_int("DONATION_KEEP_YEARS", 6)
 
     # Rate limits (Flask-Limiter notation); storage in Redis when REDIS_URL is set.
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")

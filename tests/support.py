@@ -40,7 +40,7 @@ def submit(client, page: str, data: dict | None = None, action: str | None = Non
     return client.post(action or page, data=form, **kwargs)
 
 
-NOTICE = "2026-12-07.1"  # the privacy notice version the test settings publish
+NOTICE = "2026-12-07.2"  # the privacy notice version the test settings publish
 
 
 def join_data(**changes) -> dict:

@@ -191,5 +191,6 @@ def test_every_features_beat_entries_are_found(app):
         "forget-expired-register-entries",  # membership
         "remind-undecided-gifts",  # donations
         "forget-unpaid-checkouts",  # donations: details of checkouts never paid
+        "forget-expired-gifts",  # donations: after the retention period
         "beat-heartbeat",  # ops: readiness tells a dead beat
     }  # fmt: skip

@@ -176,6 +176,7 @@ class Gift(db.Model):
     # A card gift: Stripe's payment (one gift per payment, whatever event reports it) and the
     # donor's checkout with their declaration.
     payment_reference: Mapped[str | None] = mapped_column(String(255), unique=True)
+    card_fingerprint: Mapped[str | None] = mapped_column(String(64))  # the same card, anyone's
     checkout_id: Mapped[int | None] = mapped_column(
         ForeignKey("donation_checkouts.id", ondelete="SET NULL"), index=True
     )

@@ -80,6 +80,20 @@ def donor_key(kind: str, name: str, address: str, number: str | None) -> str:
     return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
+def same_source_keys(
+    donor_key: str, address: str, email: str | None, card: str | None
+) -> list[tuple[str, str]]:
+    """Every sign that gifts come from one source, for spotting a gift split to stay under
+    the threshold: the declared donor, the address (spaces and case ignored), the email a
+    card gift's receipt went to, and the card that paid it (Stripe's fingerprint)."""
+    keys = [("donor", donor_key), ("address", " ".join(address.lower().split()))]
+    if email:
+        keys.append(("email", email.lower()))
+    if card:
+        keys.append(("card", card))
+    return keys
+
+
 def decide_by(received_on: date) -> date:
     return received_on + timedelta(days=DECIDE_WITHIN_DAYS)
 

@@ -8,7 +8,8 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import extract, func, select, update
+from flask import current_app
+from sqlalchemy import delete, extract, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.models import Member
@@ -31,6 +32,7 @@ from coop.donations.models import (
     Threshold,
 )
 from coop.donations.online import payments
+from coop.donations.online.models import Checkout
 from coop.errors import Conflict, Invalid, NotFound
 from coop.extensions import db
 from coop.membership.models import Office, OfficeTerm
@@ -202,7 +204,7 @@ def declaration(kind: str, name: str, address: str, number: str, confirmed: list
     return Declared(kind, name, address, company, declarations, missing)
 
 
-def gift_from_card(checkout, payment_intent: str, received_on: date) -> Gift:
+def gift_from_card(checkout, payment_intent: str, card: str | None, received_on: date) -> Gift:
     """A card payment Stripe confirmed, as a gift in the ledger with the donor's own
     declaration (coop/donations/online)."""
     gift = Gift(
@@ -222,6 +224,7 @@ def gift_from_card(checkout, payment_intent: str, received_on: date) -> Gift:
         method=Method.CARD,
         reference=payment_intent,
         payment_reference=payment_intent,
+        card_fingerprint=card,
         checkout_id=checkout.id,
     )  # fmt: skip
     db.session.add(gift)
@@ -377,24 +380,60 @@ def ledger(actor: Member, status: str | None = None) -> list[LedgerLine]:
         statement = statement.where(Gift.status == status)
     rows = db.session.execute(statement.order_by(Gift.received_on.desc(), Gift.id.desc())).all()
     on = today()
-    in_force = figures()
-    by_source: dict[tuple, list[tuple[int, date]]] = {}
-    for gift, _ in rows:
-        by_source.setdefault((gift.recipient_id, gift.donor_key), []).append(
-            (gift.amount_pence, gift.received_on)
-        )
+    split = _looking_split(figures())
     return [
-        LedgerLine(
-            gift,
-            recipient,
-            rules.days_left(gift.received_on, on),
-            rules.looks_split(
-                by_source[(gift.recipient_id, gift.donor_key)],
-                in_force(recipient.regime, "donation", gift.received_on),
-            ),
-        )
+        LedgerLine(gift, recipient, rules.days_left(gift.received_on, on), gift.id in split)
         for gift, recipient in rows
     ]
+
+
+def _looking_split(in_force) -> set[int]:
+    """Gifts (of any status) that look like one gift split under the donation threshold:
+    several from one source to one recipient within a month, where a source is any of
+    rules.same_source_keys (one query for the whole ledger)."""
+    rows = db.session.execute(
+        select(
+            Gift.id, Gift.recipient_id, Recipient.regime, Gift.donor_key, Gift.donor_address,
+            Checkout.email, Gift.card_fingerprint, Gift.amount_pence, Gift.received_on,
+        )
+        .join(Recipient, Recipient.id == Gift.recipient_id)
+        .outerjoin(Checkout, Checkout.id == Gift.checkout_id)
+    ).all()  # fmt: skip
+    groups: dict[tuple, list] = {}
+    for row in rows:
+        keys = rules.same_source_keys(row.donor_key, row.donor_address, row.email,
+                                      row.card_fingerprint)  # fmt: skip
+        for key in keys:
+            groups.setdefault((row.recipient_id, key), []).append(row)
+    flagged: set[int] = set()
+    for group in groups.values():
+        threshold = in_force(group[0].regime, "donation", group[0].received_on)
+        if len(group) > 1 and rules.looks_split(
+            [(r.amount_pence, r.received_on) for r in group], threshold
+        ):
+            low = threshold.amount_pence * 7 // 10
+            flagged.update(r.id for r in group if low <= r.amount_pence <= threshold.amount_pence)
+    return flagged
+
+
+def forget_expired(on: date | None = None) -> int:
+    """Gifts kept DONATION_KEEP_YEARS after the end of the year they were received in (the
+    six years PPERA s.41(4) asks of a party's accounting records; the policy for any other
+    recipient: docs/donations.md), then removed with their history and checkouts (a daily
+    task). How many gifts."""
+    on = on or today()
+    before = date(on.year - current_app.config["DONATION_KEEP_YEARS"], 1, 1)
+    expired = select(Gift.id).where(Gift.received_on < before)
+    checkouts = select(Gift.checkout_id).where(Gift.received_on < before)
+    checkout_ids = [c for c in db.session.scalars(checkouts) if c is not None]
+    db.session.execute(delete(GiftEvent).where(GiftEvent.gift_id.in_(expired)))
+    removed = db.session.execute(delete(Gift).where(Gift.received_on < before)).rowcount
+    if checkout_ids:
+        still_used = select(Gift.checkout_id).where(Gift.checkout_id.is_not(None))
+        db.session.execute(
+            delete(Checkout).where(Checkout.id.in_(checkout_ids), Checkout.id.not_in(still_used))
+        )
+    return removed
 
 
 def gift_page(actor: Member, gift_id: int) -> tuple[Gift, Recipient, list[GiftEvent]]:

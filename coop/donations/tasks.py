@@ -4,7 +4,7 @@ from celery import shared_task
 from celery.schedules import crontab
 
 from coop.donations.online.services import forget_unpaid
-from coop.donations.services import undecided_reminders
+from coop.donations.services import forget_expired, undecided_reminders
 from coop.extensions import db
 
 
@@ -24,8 +24,20 @@ def forget_unpaid_checkouts() -> int:
     return count
 
 
+@shared_task(name="coop.donations.forget_expired")
+def forget_expired_gifts() -> int:
+    """Gifts past the retention period, with their history: removed."""
+    count = forget_expired()
+    db.session.commit()
+    return count
+
+
 def beat_schedule(_config: Mapping) -> dict:
     return {
+        "forget-expired-gifts": {
+            "task": "coop.donations.forget_expired",
+            "schedule": crontab(hour=3, minute=55),
+        },
         "forget-unpaid-checkouts": {
             "task": "coop.donations.forget_unpaid",
             "schedule": crontab(hour=3, minute=50),

@@ -72,6 +72,7 @@ def upgrade():
     with op.batch_alter_table("gifts") as batch:
         batch.add_column(sa.Column("payment_reference", sa.String(length=255), nullable=True))
         batch.add_column(sa.Column("checkout_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("card_fingerprint", sa.String(length=64), nullable=True))
         batch.create_unique_constraint(op.f("uq_gifts_payment_reference"), ["payment_reference"])
         batch.create_foreign_key(
             op.f("fk_gifts_checkout_id_donation_checkouts"), "donation_checkouts",
@@ -85,6 +86,7 @@ def downgrade():
         batch.drop_index(op.f("ix_gifts_checkout_id"))
         batch.drop_constraint(op.f("fk_gifts_checkout_id_donation_checkouts"), type_="foreignkey")
         batch.drop_constraint(op.f("uq_gifts_payment_reference"), type_="unique")
+        batch.drop_column("card_fingerprint")
         batch.drop_column("checkout_id")
         batch.drop_column("payment_reference")
     op.drop_table("payment_events")

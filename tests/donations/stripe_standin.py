@@ -49,6 +49,8 @@ class StripeStandIn:
         self.refunds: dict[str, dict] = {}
         self.invoices: dict[str, dict] = {}
         self.subscriptions: dict[str, dict] = {}
+        self.intents: dict[str, str] = {}  # payment intent -> the fingerprint of its card
+        self.card = "fp_test_card_one"  # the card the next payment is made with
         self.requests: list[tuple[str, str, dict]] = []
         self.replays: dict[str, Response] = {}
         self.failing = 0  # answer the next n requests with a 500
@@ -95,6 +97,8 @@ class StripeStandIn:
             if found and "payments" not in expand:
                 found = {k: v for k, v in found.items() if k != "payments"}
             response = _json(found) if found else _error(404, "invalid_request_error", "No such")
+        elif request.method == "GET" and request.path.startswith("/v1/payment_intents/"):
+            response = self._intent(request, request.path.rsplit("/", 1)[1])
         elif request.method == "DELETE" and request.path.startswith("/v1/subscriptions/"):
             response = self._cancel(request.path.rsplit("/", 1)[1])
         else:
@@ -121,6 +125,28 @@ class StripeStandIn:
         }  # fmt: skip
         self.sessions[session_id] = session
         return _json(session)
+
+    def _new_intent(self) -> str:
+        intent = "pi_test_" + secrets.token_hex(12)
+        self.intents[intent] = self.card
+        return intent
+
+    def _intent(self, request: Request, intent: str) -> Response:
+        if intent not in self.intents:
+            return _error(404, "invalid_request_error", f"No such payment_intent: '{intent}'")
+        charge = "ch_test_" + intent[8:]
+        expanded = "latest_charge" in (
+            request.args.getlist("expand[]") + request.args.getlist("expand[0]")
+        )
+        if expanded:
+            charge = {
+                "id": charge, "object": "charge", "payment_intent": intent,
+                "payment_method_details": {"type": "card", "card": {
+                    "brand": "visa", "last4": "4242", "fingerprint": self.intents[intent],
+                }},
+            }  # fmt: skip
+        return _json({"id": intent, "object": "payment_intent", "status": "succeeded",
+                      "latest_charge": charge})  # fmt: skip
 
     def _refund(self, params: dict) -> Response:
         intent = params.get("payment_intent")
@@ -182,7 +208,7 @@ class StripeStandIn:
             self.subscriptions[subscription["id"]] = subscription
             session.update(subscription=subscription["id"], payment_intent=None)
         else:
-            session["payment_intent"] = "pi_test_" + secrets.token_hex(12)
+            session["payment_intent"] = self._new_intent()
         return event("checkout.session.completed", session)
 
     def renew(self, subscription_id: str, amount: int) -> dict:
@@ -198,8 +224,7 @@ class StripeStandIn:
                                                 "metadata": subscription["metadata"]}},
             "payments": {"object": "list", "data": [{
                 "object": "invoice_payment", "status": "paid", "amount_paid": amount,
-                "payment": {"type": "payment_intent",
-                            "payment_intent": "pi_test_" + secrets.token_hex(12)},
+                "payment": {"type": "payment_intent", "payment_intent": self._new_intent()},
             }]},
         }  # fmt: skip
         self.invoices[invoice["id"]] = invoice

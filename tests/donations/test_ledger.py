@@ -233,9 +233,43 @@ def test_gifts_just_under_the_threshold_within_a_month_are_flagged(app, recipien
     for days_ago in (0, 10, 20):
         record(treasurer, recipient, amount="450.00",
                received_on=(today - timedelta(days=days_ago)).isoformat())  # fmt: skip
-    record(treasurer, recipient, amount="450.00", donor_name="A Stranger")
+    record(treasurer, recipient, amount="450.00", donor_name="A Stranger",
+           donor_address="1 Other Road\nLeeds\nLS1 1AA")  # fmt: skip
     html = treasurer.get("/treasury").get_data(as_text=True)
     assert html.count("Possibly split") == 3
+    accepted = treasurer.get("/treasury?status=received").get_data(as_text=True)
+    assert accepted.count("Possibly split") == 3  # judged on every gift, whatever is shown
+
+
+def test_gifts_under_the_threshold_from_one_address_under_other_names_are_flagged(app, recipient):
+    treasurer = client_for(app, TREASURER)
+    for name in ("Ada Lovelace", "Augusta King", "A. Byron"):
+        record(treasurer, recipient, amount="480.00", donor_name=name)
+    html = treasurer.get("/treasury").get_data(as_text=True)
+    assert html.count("Possibly split") == 3
+
+
+def test_gifts_are_removed_six_years_after_the_year_they_were_received(app, recipient):
+    from datetime import date
+
+    from coop.donations.tasks import forget_expired_gifts
+
+    treasurer = client_for(app, TREASURER)
+    old = record(treasurer, recipient)
+    kept = record(treasurer, recipient)
+    this_year = services.today().year
+    with app.app_context():
+        db.session.get(Gift, old).received_on = date(this_year - 7, 12, 31)
+        db.session.get(Gift, kept).received_on = date(this_year - 6, 1, 1)
+        db.session.commit()
+        assert forget_expired_gifts() == 1
+        assert db.session.scalars(select(Gift.id)).all() == [kept]
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(GiftEvent).where(GiftEvent.gift_id == old)
+            )
+            == 0
+        )
 
 
 def test_the_threshold_in_force_is_the_latest_to_take_effect_by_the_day_of_receipt():

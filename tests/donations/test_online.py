@@ -398,3 +398,26 @@ def test_a_returned_monthly_payment_is_refunded_to_its_own_payment(online, strip
     assert submit(treasurer, page, form, f"{page}/return").status_code == 302
     [refund] = stripe_api.refunds.values()
     assert refund["payment_intent"] == gift.payment_reference and refund["amount"] == 1000
+
+
+def test_gifts_under_the_threshold_on_one_card_or_one_email_are_flagged_whoever_gives(
+    online, stripe_api
+):
+    for number, name in enumerate(("Ann One", "Bob Two", "Cat Three")):
+        stripe_api.card = "fp_shared_card"
+        give(online, amount="490.00", donor_name=name,
+             donor_address=f"{number} Different Street\nTown\nAB{number} 1CD",
+             email=f"donor{number}@example.org")  # fmt: skip
+        deliver(online, stripe_api.pay(db_checkouts(online)[-1].session_id))
+    stripe_api.card = "fp_another_card"
+    give(online, amount="490.00", donor_name="Dan Four", donor_address="9 Far Lane\nFarton",
+         email="donor0@example.org")  # fmt: skip
+    deliver(online, stripe_api.pay(db_checkouts(online)[-1].session_id))
+    stripe_api.card = "fp_eves_own_card"
+    give(online, amount="490.00", donor_name="Eve Five", donor_address="8 Far Lane\nFarton",
+         email="eve@example.org")  # fmt: skip
+    deliver(online, stripe_api.pay(db_checkouts(online)[-1].session_id))
+    cards = [g.card_fingerprint for g in the_gifts(online)]
+    assert cards == ["fp_shared_card"] * 3 + ["fp_another_card", "fp_eves_own_card"]
+    html = client_for(online, TREASURER).get("/treasury").get_data(as_text=True)
+    assert html.count("Possibly split") == 4  # three on one card, one more by email; not Eve

@@ -17,7 +17,7 @@ def test_home_page_explains_the_network_to_visitors(client):
 
 def test_privacy_notice_is_public_and_versioned(client):
     html = client.get("/privacy").get_data(as_text=True)
-    assert "Version 2026-12-07.1" in html
+    assert "Version 2026-12-07.2" in html
     assert "Nobody else receives your data" in html
 
 

@@ -114,6 +114,21 @@ def invoice_payment(invoice_id: str) -> str | None:
     return None
 
 
+def card_fingerprint(payment_intent: str) -> str | None:
+    """Stripe's fingerprint of the card that paid (the same for every payment by that card,
+    whoever gives it): how the ledger spots several donors' gifts made on one card."""
+    try:
+        intent = _client().v1.payment_intents.retrieve(
+            payment_intent, {"expand": ["latest_charge"]}
+        )
+    except stripe.StripeError as error:
+        current_app.logger.warning("Stripe did not give a payment: %s", type(error).__name__)
+        raise Unavailable("Stripe did not answer; the event will come again.") from None
+    charge = intent.to_dict().get("latest_charge") or {}
+    details = (charge.get("payment_method_details") or {}) if isinstance(charge, dict) else {}
+    return (details.get("card") or {}).get("fingerprint")
+
+
 def cancel_subscription(subscription_id: str) -> None:
     """Stop a monthly gift: no later payment is taken."""
     try:

@@ -277,7 +277,8 @@ def _gift_paid(checkout: Checkout, payment_intent: str | None, amount_total: int
     if exists is not None:
         return "already recorded"
     _advance(checkout, CheckoutState.PAID)
-    gift = ledger.gift_from_card(checkout, payment_intent, uk_today())
+    card = payments.card_fingerprint(payment_intent)
+    gift = ledger.gift_from_card(checkout, payment_intent, card, uk_today())
     recipient = db.session.get(Recipient, checkout.recipient_id)
     queue_email(
         checkout.email,
