@@ -14,7 +14,7 @@ import re
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 from wtforms import DecimalField, Field, ValidationError
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from coop.errors import Invalid
 
@@ -113,11 +113,12 @@ def spreadsheet_safe(text: str) -> str:
 class Pounds(DecimalField):
     """WTForms field: an amount of money in pounds, to the penny (see coop.money.pence)."""
 
-    def __init__(self, label: str, maximum: int = 100_000, **kwargs):
+    def __init__(self, label: str, maximum: int = 100_000, required: bool = True, **kwargs):
+        needed = InputRequired if required else Optional
         super().__init__(
             label,
             [
-                InputRequired("Enter the amount in pounds, for example 1.00."),
+                needed("Enter the amount in pounds, for example 1.00."),
                 NumberRange(0, maximum, f"Enter an amount from £0 to £{maximum:,}."),
             ],
             places=2,

@@ -157,7 +157,12 @@ class ThresholdForm(TextForm):
 class DonateForm(DonorForm):
     """What a donor says before paying: the law asks it of every donation (PPERA s.54)."""
 
-    amount = Pounds("Amount (£)", maximum=10_000_000)
+    choice = RadioField(
+        "How much",
+        validate_choice=False,  # the suggested amounts come from the settings, in the view
+        validators=[InputRequired("Choose an amount, or another amount.")],
+    )
+    amount = Pounds("Another amount (£)", maximum=10_000_000, required=False)
     frequency = RadioField(
         "How often",
         choices=[SelectChoice("once", "Once"), SelectChoice("monthly", "Every month")],

@@ -39,8 +39,8 @@ from coop.membership.models import Office, OfficeTerm
 from coop.membership.permissions import offices_of, require_treasurer
 from coop.money import decimal_pounds, pounds
 from coop.notifications.services import notify
+from coop.uktime import to_uk, utcnow
 from coop.uktime import uk_today as today
-from coop.uktime import utcnow
 from coop.validation import optional_text, required_text, spreadsheet_safe
 
 UNDECIDED = (Status.RECEIVED, Status.CHECKING)
@@ -367,6 +367,7 @@ class LedgerLine:
     recipient: Recipient
     days_left: int
     looks_split: bool
+    checked_before: date | None = None  # an undecided donation whose source passed a check then
 
 
 def ledger(actor: Member, status: str | None = None) -> list[LedgerLine]:
@@ -380,11 +381,29 @@ def ledger(actor: Member, status: str | None = None) -> list[LedgerLine]:
         statement = statement.where(Gift.status == status)
     rows = db.session.execute(statement.order_by(Gift.received_on.desc(), Gift.id.desc())).all()
     on = today()
-    split = _looking_split(figures())
-    return [
-        LedgerLine(gift, recipient, rules.days_left(gift.received_on, on), gift.id in split)
-        for gift, recipient in rows
-    ]
+    in_force = figures()
+    split = _looking_split(in_force)
+    last_checks = _last_checks()
+    lines = []
+    for gift, recipient in rows:
+        line = LedgerLine(gift, recipient, rules.days_left(gift.received_on, on), gift.id in split)
+        threshold = in_force(recipient.regime, "donation", gift.received_on)
+        if gift.status in UNDECIDED and rules.is_donation(gift.amount_pence, threshold):
+            line.checked_before = last_checks.get(gift.donor_key)
+        lines.append(line)
+    return lines
+
+
+def _last_checks() -> dict[str, date]:
+    """Each source's latest recorded check: a new donation from it still needs its own
+    (a donor may have left the register, a company stopped trading), and the ledger says
+    so, with the date the last one was made."""
+    rows = db.session.execute(
+        select(Gift.donor_key, func.max(Gift.checked_at))
+        .where(Gift.status == Status.ACCEPTED, Gift.checked_at.is_not(None))
+        .group_by(Gift.donor_key)
+    ).all()
+    return {key: to_uk(at).date() for key, at in rows}
 
 
 def _looking_split(in_force) -> set[int]:

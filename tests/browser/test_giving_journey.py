@@ -55,17 +55,24 @@ def checkouts(app) -> int:
         return db.session.scalar(select(func.count()).select_from(Checkout))
 
 
-def fill_in(page, name: str, amount: str, kind: str = "An individual on a UK electoral register"):
-    page.get_by_label("Amount (£)").fill(amount)
+def fill_in(
+    page, name: str, amount: str, kind: str = "An individual on a UK electoral register",
+    suggested: bool = False,
+):  # fmt: skip
+    if suggested:
+        page.get_by_label(f"£{amount}", exact=True).check()
+    else:
+        page.get_by_label("Another amount", exact=True).check()
+        page.get_by_label("Another amount (£)").fill(amount)
     page.get_by_label(kind).check()
     page.get_by_label("Full name").fill(name)
     page.get_by_label("Address (an individual").fill("14 Tavistock Place\nLondon\nWC1H 9RE")
     page.get_by_label("Email address for your receipt").fill("mary@example.org")
 
 
-def give(page, url: str, name: str, amount: str) -> None:
+def give(page, url: str, name: str, amount: str, suggested: bool = False) -> None:
     page.goto(url + "/donate")
-    fill_in(page, name, amount)
+    fill_in(page, name, amount, suggested=suggested)
     page.get_by_role("checkbox", name="On a UK electoral register").check()
     page.get_by_role("checkbox", name="The money is the donor's own").check()
     page.get_by_role("button", name="Continue to payment").click()
@@ -96,7 +103,7 @@ def test_a_donor_gives_and_the_treasurer_accepts_returns_and_reports(
     screenshot(page, "giving-thanks")
     [receipt] = Outbox(Path(app.config["MAIL_OUTBOX_DIR"])).to("mary@example.org")
     assert "Received by:  The Independents Co-operative" in receipt.get_content()
-    give(page, url, "Not Registered", "50.00")
+    give(page, url, "Not Registered", "50.00", suggested=True)
 
     # The treasurer checks and accepts the first, and returns the second to the card.
     treasurer = signed_in_page(browser, page, server, TREASURER)

@@ -347,3 +347,18 @@ def test_the_treasurers_are_reminded_on_day_20_of_an_undecided_gift(app, recipie
         ).all()
     assert [m for m in told if f"Gift {waiting} " in m and "10 days left" in m]
     assert "10 days left" in treasurer.get(f"/treasury/gifts/{waiting}").get_data(as_text=True)
+
+
+def test_a_new_donation_from_a_source_checked_before_asks_for_a_fresh_check(app, recipient):
+    treasurer = client_for(app, TREASURER)
+    first = record(treasurer, recipient)
+    page = f"/treasury/gifts/{first}"
+    checked = {"check_method": "Electoral register", "check_evidence": "Extract"}
+    assert submit(treasurer, page, checked, f"{page}/accept").status_code == 302
+    second = record(treasurer, recipient)
+    small = record(treasurer, recipient, amount="20.00")  # not a donation: nothing to check
+    html = treasurer.get("/treasury").get_data(as_text=True)
+    assert html.count("Check again: last checked") == 1
+    [row] = [r for r in html.split("<tr>") if f'/treasury/gifts/{second}"' in r]
+    assert "Check again: last checked" in row
+    assert gift(app, small).status == "received"

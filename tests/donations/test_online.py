@@ -47,6 +47,7 @@ def online(app_factory, stripe_api):
 
 def donor_form(recipient: int, **changes) -> dict:
     form = {
+        "choice": "other",
         "amount": "25.00",
         "frequency": "once",
         "recipient_id": str(recipient),
@@ -202,6 +203,9 @@ def test_a_paid_amount_that_does_not_match_the_declared_gift_records_nothing(onl
         ({"amount": "0.50"}, "amount", "between £1.00 and £10,000.00"),
         ({"amount": "10000.01"}, "amount", "between"),
         ({"amount": "1.005"}, "amount", "pounds and pence"),
+        ({"amount": None}, "amount", "between"),
+        ({"choice": "1234"}, "amount", "between"),  # not one of the suggested amounts
+        ({"choice": None}, "choice", "Choose an amount"),
         ({"email": "not an address"}, "email", "valid email"),
         ({"donor_name": "x" * 201}, "donor_name", "200"),
         ({"donor_name": "Bad\x00Name"}, "donor_name", ""),
@@ -421,3 +425,8 @@ def test_gifts_under_the_threshold_on_one_card_or_one_email_are_flagged_whoever_
     assert cards == ["fp_shared_card"] * 3 + ["fp_another_card", "fp_eves_own_card"]
     html = client_for(online, TREASURER).get("/treasury").get_data(as_text=True)
     assert html.count("Possibly split") == 4  # three on one card, one more by email; not Eve
+
+
+def test_a_suggested_amount_is_given_as_chosen(online, stripe_api):
+    assert give(online, choice="1000", amount=None)[1].status_code == 303
+    assert the_checkout(online).amount_pence == 1000

@@ -34,26 +34,39 @@ def _limit():
 def donate():
     """Without Stripe keys (make run) the page says online giving is not set up."""
     online = payments.enabled()
+    config = current_app.config
+    suggested = config["DONATION_SUGGESTED_PENCE"]
     form = DonateForm()
     form.recipient_id.choices = [SelectChoice(r.id, r.name) for r in ledger.recipients()]
+    form.choice.choices = [SelectChoice(str(p), pounds(p)) for p in suggested] + [
+        SelectChoice(OTHER, "Another amount")
+    ]
+    low, high = pounds(config["DONATION_MIN_PENCE"]), pounds(config["DONATION_MAX_PENCE"])
+    form.amount.description = f"If you chose another amount: anything from {low} to {high}."
     if online and form.validate_on_submit():
         saved = save(
             form, services.start_checkout, current_user, form.recipient_id.data,
-            form.frequency.data, pence(form.amount.data), form.donor_kind.data,
+            form.frequency.data, _chosen(form, suggested), form.donor_kind.data,
             form.donor_name.data, form.donor_address.data, form.number.data,
             form.declarations.data or [], form.email.data, _return_urls,
         )  # fmt: skip
         if saved:
             return redirect(saved.value.pay_at, 303)
-    config = current_app.config
-    page = render_template(
-        "donations/donate.html", online=online, form=form,
-        suggested=[pounds(p) for p in config["DONATION_SUGGESTED_PENCE"]],
-        low=pounds(config["DONATION_MIN_PENCE"]), high=pounds(config["DONATION_MAX_PENCE"]),
-    )  # fmt: skip
+    page = render_template("donations/donate.html", online=online, form=form)
     # The form's answer redirects to Stripe's page: the policy must allow it to go there.
     headers = {"Content-Security-Policy": policy_with_form_action(payments.checkout_origin())}
     return page, form_status(form), headers if online else {}
+
+
+OTHER = "other"
+
+
+def _chosen(form: DonateForm, suggested: tuple[int, ...]) -> int | None:
+    """The amount in pence: a suggested one, or the one typed in; None when neither (the
+    service says what to do)."""
+    if form.choice.data == OTHER:
+        return pence(form.amount.data) if form.amount.data is not None else None
+    return next((p for p in suggested if str(p) == form.choice.data), None)
 
 
 def _return_urls(reference: str) -> tuple[str, str]:
