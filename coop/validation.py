@@ -79,7 +79,10 @@ class TextForm(FlaskForm):
 
 def database_id(value: str | None) -> int | None:
     """An id typed or posted (a hidden field, a filter), or None when it cannot be one:
-    ASCII digits only ("²" is a digit to str.isdigit, not to int) and within MAX_ID."""
+    ASCII digits only ("²" is a digit to str.isdigit, not to int) and within MAX_ID. (An
+    int is taken as it is, within range: WTForms also coerces its choices' values.)"""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 <= value <= MAX_ID else None
     text = (value or "").strip()
     if not (text.isascii() and text.isdecimal()) or len(text) > 10 or int(text) > MAX_ID:
         return None
@@ -127,6 +130,9 @@ class Pounds(DecimalField):
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():  # NaN, Infinity
+            self.data = None
+            raise ValueError("Enter the amount in pounds, for example 1.00.")
         if self.data is not None and self.data.as_tuple().exponent < -2:
             self.data = None
             raise ValueError("Enter pounds and pence, for example 1.00.")

@@ -20,7 +20,7 @@ from coop.donations.models import (
     Method,
 )
 from coop.ideas.forms import strip
-from coop.validation import Pounds, TextForm, at_most
+from coop.validation import Pounds, TextForm, at_most, database_id
 
 DECLARATION_LABELS = {
     "on_register": "On a UK electoral register, an overseas elector included (an individual)",
@@ -82,7 +82,7 @@ class GiftForm(DonorForm):
         "donor_address": "Donor's address (home address as on the register, or registered office)",
         "declarations": "What the donor declared",
     }
-    recipient_id = SelectField("For", coerce=int, validate_choice=False)
+    recipient_id = SelectField("For", coerce=database_id, validate_choice=False)
     amount = Pounds("Amount received (£)", maximum=10_000_000)
     received_on = DateField("Date received", [InputRequired("Enter the date it was received.")])
     method = RadioField(
@@ -169,7 +169,7 @@ class DonateForm(DonorForm):
         default="once",
         validators=[InputRequired("Choose a single gift or a monthly one.")],
     )
-    recipient_id = SelectField("Your gift is for", coerce=int, validate_choice=False)
+    recipient_id = SelectField("Your gift is for", coerce=database_id, validate_choice=False)
     email = StringField(
         "Email address for your receipt",
         [InputRequired("Enter an email address for the receipt."), at_most(254, "The address")],

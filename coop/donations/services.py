@@ -6,10 +6,10 @@ twice) never decide it twice."""
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, extract, func, select, update
+from sqlalchemy import delete, extract, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.models import Member
@@ -277,9 +277,9 @@ def accept(actor: Member, gift_id: int, check_method: str, check_evidence: str) 
     reporting = figure(recipient.regime, "reporting", gift.received_on)
     after = before + (gift.amount_pence if rules.is_donation(gift.amount_pence, threshold) else 0)
     if rules.crosses(before, after, reporting):
-        _tell_treasurers(
-            f"Gifts from {gift.donor_name} to {recipient.name} in {gift.received_on.year} now "
-            f"total {pounds(after)}, over the reporting threshold of "
+        tell_treasurers(
+            f"With gift {gift.id}, its donor's gifts to {recipient.name} in "
+            f"{gift.received_on.year} total {pounds(after)}, over the reporting threshold of "
             f"{pounds(reporting.amount_pence)}: report them to the Electoral Commission."
         )
     return gift
@@ -305,9 +305,30 @@ def return_gift(actor: Member, gift_id: int, returned_to: str, note: str) -> Gif
         # idempotency key makes the next attempt the same refund, not a second one.
         refund = payments.refund(gift.payment_reference, gift.id)
         note = f"{note} (refunded to the card through Stripe: {refund})"
+        checkout = db.session.get(Checkout, gift.checkout_id) if gift.checkout_id else None
+        if checkout is not None and checkout.subscription_id and checkout.state != "ended":
+            # A donor whose gift cannot be kept is not charged again next month.
+            payments.cancel_subscription(checkout.subscription_id)
+            checkout.state = "ended"
+            note += "; the monthly gift is stopped"
     _event(actor, gift, Status.RETURNED, note)
     audit.record(actor, "donations.return", "gift", gift_id, returned_to=returned_to)
     return gift
+
+
+def returned_by_stripe(gift_id: int, note: str) -> bool:
+    """An undecided gift refunded in full in Stripe (its dashboard, say) is returned to the
+    donor; False when it was already decided."""
+    moved = db.session.execute(
+        update(Gift)
+        .where(Gift.id == gift_id, Gift.status.in_(UNDECIDED))
+        .values(status=Status.RETURNED, returned_to=ReturnedTo.DONOR, decided_on=today())
+    ).rowcount
+    if moved:
+        db.session.add(
+            GiftEvent(gift_id=gift_id, status=Status.RETURNED, note=note, by_name="Stripe")
+        )
+    return bool(moved)
 
 
 def _move(gift_id: int, from_statuses, to_status: str, **values) -> None:
@@ -345,7 +366,9 @@ def _accepted_total(gift: Gift) -> int:
     )
 
 
-def _tell_treasurers(message: str) -> None:
+def tell_treasurers(message: str) -> None:
+    """A notice to the treasurer and the secretary, in the app. It names gifts by number,
+    never donors: notices are kept longer than a gift may be."""
     holders = db.session.scalars(
         select(Member)
         .join(OfficeTerm, OfficeTerm.account_id == Member.id)
@@ -447,11 +470,14 @@ def forget_expired(on: date | None = None) -> int:
     checkout_ids = [c for c in db.session.scalars(checkouts) if c is not None]
     db.session.execute(delete(GiftEvent).where(GiftEvent.gift_id.in_(expired)))
     removed = db.session.execute(delete(Gift).where(Gift.received_on < before)).rowcount
-    if checkout_ids:
-        still_used = select(Gift.checkout_id).where(Gift.checkout_id.is_not(None))
-        db.session.execute(
-            delete(Checkout).where(Checkout.id.in_(checkout_ids), Checkout.id.not_in(still_used))
+    still_used = select(Gift.checkout_id).where(Gift.checkout_id.is_not(None))
+    cutoff = datetime.combine(before, time(), UTC)  # a payment that never matched, too
+    db.session.execute(
+        delete(Checkout).where(
+            or_(Checkout.id.in_(checkout_ids), Checkout.created_at < cutoff),
+            Checkout.id.not_in(still_used),
         )
+    )
     return removed
 
 
@@ -548,7 +574,7 @@ def undecided_reminders(on: date | None = None) -> int:
     )
     for gift in due:
         left = rules.DECIDE_WITHIN_DAYS - rules.REMIND_ON_DAY
-        _tell_treasurers(
+        tell_treasurers(
             f"Gift {gift.id} ({pounds(gift.amount_pence)}) has {left} days left to be "
             "accepted or returned."
         )

@@ -158,7 +158,8 @@ class StripeStandIn:
         if not paid:
             return _error(404, "invalid_request_error", f"No such payment_intent: '{intent}'")
         if any(r["payment_intent"] == intent for r in self.refunds.values()):
-            return _error(400, "invalid_request_error", "Charge has already been refunded.")
+            return _error(400, "invalid_request_error", "Charge has already been refunded.",
+                          "charge_already_refunded")  # fmt: skip
         refund = {
             "id": "re_test_" + secrets.token_hex(12), "object": "refund",
             "payment_intent": intent, "currency": "gbp",

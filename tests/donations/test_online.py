@@ -6,6 +6,7 @@ source is refused before payment; a returned card gift is refunded to the card."
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from coop.donations.models import Gift, GiftEvent
 from coop.donations.online.models import Checkout, PaymentEvent
 from coop.extensions import db
+from coop.uktime import UK, utcnow
 from tests.donations.helpers import make_treasury
 from tests.donations.stripe_standin import (
     SECRET_KEY,
@@ -211,6 +213,9 @@ def test_a_paid_amount_that_does_not_match_the_declared_gift_records_nothing(onl
         ({"donor_name": "Bad\x00Name"}, "donor_name", ""),
         ({"frequency": "weekly"}, "frequency", ""),
         ({"recipient_id": "999999"}, "recipient_id", "Choose whom"),
+        ({"recipient_id": "99999999999999999999"}, "recipient_id", "Choose whom"),
+        ({"amount": "NaN"}, "amount", "pounds"),
+        ({"amount": "Infinity"}, "amount", "pounds"),
     ],
 )  # fmt: skip
 def test_a_source_not_permissible_or_bad_input_is_refused_before_payment(
@@ -262,12 +267,12 @@ def test_a_returned_card_gift_is_refunded_to_the_card_once(online, stripe_api):
     assert again.status_code == 409 and len(stripe_api.refunds) == 1
     refunded = {"id": "ch_test_1", "object": "charge", "payment_intent": gift.payment_reference,
                 "amount_refunded": 60000, "refunded": True}  # fmt: skip
-    assert "refund confirmed" in deliver(online, event("charge.refunded", refunded)).get_data(
+    assert "refund noted" in deliver(online, event("charge.refunded", refunded)).get_data(
         as_text=True
     )
     with online.app_context():
         notes = db.session.scalars(select(GiftEvent.note).where(GiftEvent.gift_id == gift.id))
-        assert any("Stripe confirmed the refund of £600.00" in note for note in notes)
+        assert any("Stripe confirmed a refund of £600.00" in note for note in notes)
 
 
 def test_the_same_event_delivered_at_the_same_moment_records_one_gift(online, stripe_api):
@@ -384,9 +389,9 @@ def test_a_donor_stops_their_monthly_gift_from_the_receipts_link(online, stripe_
     assert "monthly gift ended" in deliver(online, stripe_api.ended(subscription)).get_data(
         as_text=True
     )
-    late = stripe_api.renew(subscription, 1000)  # a payment Stripe reports after the end
-    assert "has ended" in deliver(online, late).get_data(as_text=True)
-    assert len(the_gifts(online)) == 1
+    late = stripe_api.renew(subscription, 1000)  # taken before the end, reported after it
+    assert "recorded" in deliver(online, late).get_data(as_text=True)  # money taken is a gift
+    assert len(the_gifts(online)) == 2
     assert online.test_client().get("/donate/monthly/not-a-reference/stop").status_code == 404
 
 
@@ -430,3 +435,84 @@ def test_gifts_under_the_threshold_on_one_card_or_one_email_are_flagged_whoever_
 def test_a_suggested_amount_is_given_as_chosen(online, stripe_api):
     assert give(online, choice="1000", amount=None)[1].status_code == 303
     assert the_checkout(online).amount_pence == 1000
+
+
+def treasurers_told(app) -> list[str]:
+    from coop.notifications.models import Notification
+
+    with app.app_context():
+        return list(db.session.scalars(select(Notification.message)))
+
+
+def test_a_payment_in_another_currency_or_amount_is_not_recorded_as_the_gift_and_is_flagged(
+    online, stripe_api
+):
+    give(online)
+    completed = stripe_api.pay(the_checkout(online).session_id)
+    completed["data"]["object"]["currency"] = "jpy"  # signed as Stripe would sign it
+    assert "does not match" in deliver(online, completed).get_data(as_text=True)
+    assert the_gifts(online) == []
+    assert any("does not match the gift declared" in m for m in treasurers_told(online))
+    checkout = the_checkout(online)
+    assert checkout.state == "paid"  # money was taken: the declaration is kept
+    from coop.donations.tasks import forget_unpaid_checkouts
+
+    with online.app_context():
+        db.session.get(Checkout, checkout.id).created_at = utcnow() - timedelta(days=30)
+        db.session.commit()
+        assert forget_unpaid_checkouts() == 0
+
+
+def test_the_gift_is_dated_when_it_was_paid_not_when_stripe_reported_it(online, stripe_api):
+    give(online)
+    completed = stripe_api.pay(the_checkout(online).session_id)
+    completed["created"] -= 3 * 24 * 3600  # Stripe retried for three days
+    deliver(online, completed)
+    [gift] = the_gifts(online)
+    assert gift.received_on == (utcnow() - timedelta(days=3)).astimezone(UK).date()
+
+
+def test_returning_a_monthly_gift_stops_it_and_a_stop_works_before_the_completion_event(
+    online, stripe_api
+):
+    give(online, frequency="monthly", amount="600.00")
+    completed = stripe_api.pay(the_checkout(online).session_id)
+    subscription = completed["data"]["object"]["subscription"]
+    deliver(online, stripe_api.renew(subscription, 60000))  # before the completion
+    assert the_checkout(online).subscription_id == subscription
+    [gift] = the_gifts(online)
+    treasurer = client_for(online, TREASURER)
+    page = f"/treasury/gifts/{gift.id}"
+    form = {"returned_to": "donor", "note": "Not on the register"}
+    assert submit(treasurer, page, form, f"{page}/return").status_code == 302
+    assert stripe_api.subscriptions[subscription]["status"] == "canceled"
+    assert the_checkout(online).state == "ended"
+
+
+def test_a_refund_or_a_dispute_made_in_stripe_reaches_the_ledger(online, stripe_api):
+    give(online)
+    deliver(online, stripe_api.pay(the_checkout(online).session_id))
+    [gift] = the_gifts(online)
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": gift.payment_reference,
+              "amount_refunded": 2500, "refunded": True}  # fmt: skip
+    assert "returned" in deliver(online, event("charge.refunded", charge)).get_data(as_text=True)
+    assert the_gifts(online)[0].status == "returned"
+    dispute = {"id": "dp_1", "object": "dispute", "payment_intent": gift.payment_reference,
+               "reason": "fraudulent", "amount": 2500}  # fmt: skip
+    deliver(online, event("charge.dispute.created", dispute))
+    assert any(f"Gift {gift.id} is disputed" in m for m in treasurers_told(online))
+
+
+def test_a_refund_stripe_has_made_already_counts_as_made(online, stripe_api):
+    give(online)
+    deliver(online, stripe_api.pay(the_checkout(online).session_id))
+    [gift] = the_gifts(online)
+    stripe_api.refunds["re_earlier"] = {
+        "id": "re_earlier",
+        "payment_intent": gift.payment_reference,
+    }
+    treasurer = client_for(online, TREASURER)
+    page = f"/treasury/gifts/{gift.id}"
+    form = {"returned_to": "donor", "note": "Asked for it back"}
+    assert submit(treasurer, page, form, f"{page}/return").status_code == 302
+    assert the_gifts(online)[0].status == "returned"

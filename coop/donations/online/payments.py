@@ -84,13 +84,21 @@ def start_session(
 
 
 def refund(payment_intent: str, gift_id: int) -> str:
-    """Refund a card gift in full; the key makes a repeated request (a retry, a second
-    click) the same refund. The refund's id."""
+    """Refund a card gift in full; the key (the payment's, unique in the Stripe account)
+    makes a repeated request the same refund, and a payment Stripe says is refunded already
+    (a retry a day later, when Stripe has forgotten the key) is refunded. The refund's id."""
     try:
         made = _client().v1.refunds.create(
             {"payment_intent": payment_intent, "metadata": {"gift": str(gift_id)}},
-            {"idempotency_key": f"refund-gift-{gift_id}"},
+            {"idempotency_key": f"refund-{payment_intent}"},
         )
+    except stripe.InvalidRequestError as error:
+        if getattr(error, "code", None) == "charge_already_refunded":
+            return "refunded already"
+        current_app.logger.warning("Stripe refused a refund: %s", type(error).__name__)
+        raise Unavailable(
+            "Stripe did not make the refund just now. Nothing was changed: please try again."
+        ) from None
     except stripe.StripeError as error:
         current_app.logger.warning("Stripe refused or failed a refund: %s", type(error).__name__)
         raise Unavailable(

@@ -6,7 +6,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, exists, select, update
@@ -15,14 +15,14 @@ from coop.accounts.models import Member
 from coop.accounts.services import normalise_email
 from coop.db.dialects import insert_or_skip
 from coop.donations import services as ledger
-from coop.donations.models import PERMISSIBLE, Gift, GiftEvent, Recipient
+from coop.donations.models import PERMISSIBLE, Gift, GiftEvent, Recipient, Status
 from coop.donations.online import payments
 from coop.donations.online.models import Checkout, CheckoutState, Frequency, PaymentEvent
 from coop.errors import Conflict, Invalid, NotFound
 from coop.extensions import db
 from coop.mail.services import queue_email
 from coop.money import pounds
-from coop.uktime import uk_today, utcnow
+from coop.uktime import to_uk, utcnow
 from coop.web import absolute_url
 
 NOT_PERMISSIBLE = (
@@ -98,6 +98,10 @@ def start_checkout(
 REFERENCE = re.compile(r"[A-Za-z0-9_-]{16,40}")  # secrets.token_urlsafe's alphabet
 
 
+def uk_date_of(moment: datetime) -> date:
+    return to_uk(moment).date()
+
+
 def checkout_by_reference(reference: str) -> tuple[Checkout, Recipient]:
     if not REFERENCE.fullmatch(reference):  # a NUL byte or a megabyte never reaches the database
         raise NotFound("We could not find that gift.")
@@ -164,14 +168,17 @@ def handle_event(event) -> str:
     if kept is None:
         return "already processed"
     handler = HANDLERS.get(event.type)
-    outcome = handler(event.data.object.to_dict()) if handler else "ignored"
+    # The day it happened, not the day we heard (Stripe retries for up to three days): the
+    # 30-day clock and the year a gift counts in start then.
+    happened = uk_date_of(datetime.fromtimestamp(event.created, UTC))
+    outcome = handler(event.data.object.to_dict(), happened) if handler else "ignored"
     db.session.execute(
         update(PaymentEvent).where(PaymentEvent.id == kept).values(outcome=outcome[:200])
     )
     return outcome
 
 
-def _session_completed(session) -> str:
+def _session_completed(session, happened: date) -> str:
     checkout = _checkout_of(session.get("client_reference_id"))
     if checkout is None:
         return "no such checkout"
@@ -185,17 +192,23 @@ def _session_completed(session) -> str:
         return "monthly gift started"
     if session.get("payment_status") != "paid":
         return "not paid yet"  # a delayed payment: async_payment_succeeded will say
-    return _gift_paid(checkout, session.get("payment_intent"), session.get("amount_total"))
+    return _gift_paid(checkout, session.get("payment_intent"), _money(session, "amount_total"),
+                      happened)  # fmt: skip
 
 
-def _async_payment_succeeded(session) -> str:
+def _async_payment_succeeded(session, happened: date) -> str:
     checkout = _checkout_of(session.get("client_reference_id"))
     if checkout is None or session.get("mode") != "payment":
         return "no such checkout"
-    return _gift_paid(checkout, session.get("payment_intent"), session.get("amount_total"))
+    return _gift_paid(checkout, session.get("payment_intent"), _money(session, "amount_total"),
+                      happened)  # fmt: skip
 
 
-def _session_expired(session) -> str:
+def _money(stripe_object: dict, field: str) -> tuple[int | None, str | None]:
+    return stripe_object.get(field), (stripe_object.get("currency") or "").lower() or None
+
+
+def _session_expired(session, happened: date) -> str:
     checkout = _checkout_of(session.get("client_reference_id"))
     if checkout is None:
         return "no such checkout"
@@ -203,33 +216,64 @@ def _session_expired(session) -> str:
     return "expired" if moved else "already settled"
 
 
-def _charge_refunded(charge) -> str:
-    gift = db.session.scalar(
-        select(Gift).where(Gift.payment_reference == charge.get("payment_intent"))
-    )
+def _charge_refunded(charge, happened: date) -> str:
+    """A refund, ours (the treasurer returned the gift) or made in Stripe's dashboard: a
+    full refund of an undecided gift returns it to the donor; any other is noted, and the
+    treasurers are told, since the ledger would otherwise still count money given back."""
+    gift = _gift_of(charge.get("payment_intent"))
     if gift is None:
         return "no such gift"
-    db.session.add(
-        GiftEvent(gift_id=gift.id, status=gift.status, by_name=STRIPE,
-                  note=f"Stripe confirmed the refund of {pounds(charge.get('amount_refunded'))}")
-    )  # fmt: skip
-    return "refund confirmed"
+    refunded = charge.get("amount_refunded") or 0
+    note = f"Stripe confirmed a refund of {pounds(refunded)}"
+    if refunded >= gift.amount_pence and ledger.returned_by_stripe(gift.id, note):
+        return "returned"
+    _note(gift, note)
+    if gift.status != Status.RETURNED:
+        ledger.tell_treasurers(f"Gift {gift.id} was refunded in Stripe ({pounds(refunded)}) "
+                               "but is not returned in the ledger: look at it.")  # fmt: skip
+    return "refund noted"
 
 
-def _invoice_paid(invoice) -> str:
+def _dispute_opened(dispute, happened: date) -> str:
+    """A chargeback: the donor's bank takes the money back unless the dispute is won."""
+    gift = _gift_of(dispute.get("payment_intent"))
+    if gift is None:
+        return "no such gift"
+    _note(gift, f"The card's bank opened a dispute ({dispute.get('reason') or 'no reason'})")
+    ledger.tell_treasurers(f"Gift {gift.id} is disputed by the card's bank: answer it in "
+                           "Stripe, and do not count it until the dispute is closed.")  # fmt: skip
+    return "dispute noted"
+
+
+def _gift_of(payment_intent: str | None) -> Gift | None:
+    if not payment_intent:
+        return None
+    return db.session.scalar(select(Gift).where(Gift.payment_reference == payment_intent))
+
+
+def _note(gift: Gift, note: str) -> None:
+    db.session.add(GiftEvent(gift_id=gift.id, status=gift.status, by_name=STRIPE, note=note))
+
+
+def _invoice_paid(invoice, happened: date) -> str:
     """A monthly gift's payment, the first included: found by the reference the
-    subscription carries, whichever of this and the checkout's completion comes first."""
+    subscription carries, whichever of this and the checkout's completion comes first.
+    Money taken is a gift even when it is reported after the gift was stopped."""
     details = (invoice.get("parent") or {}).get("subscription_details") or {}
     checkout = _checkout_of((details.get("metadata") or {}).get("reference"))
     if checkout is None or checkout.frequency != Frequency.MONTHLY:
         return "no such checkout"
-    if checkout.state == CheckoutState.ENDED:
-        return "the monthly gift has ended"
+    if details.get("subscription"):  # so that the donor can stop it, whatever came first
+        db.session.execute(
+            update(Checkout)
+            .where(Checkout.id == checkout.id, Checkout.subscription_id.is_(None))
+            .values(subscription_id=details["subscription"])
+        )
     intent = payments.invoice_payment(invoice["id"])
-    return _gift_paid(checkout, intent, invoice.get("amount_paid"))
+    return _gift_paid(checkout, intent, _money(invoice, "amount_paid"), happened)
 
 
-def _subscription_deleted(subscription) -> str:
+def _subscription_deleted(subscription, happened: date) -> str:
     checkout = _checkout_of((subscription.get("metadata") or {}).get("reference"))
     if checkout is None:
         return "no such checkout"
@@ -241,6 +285,7 @@ def _subscription_deleted(subscription) -> str:
 
 HANDLERS = {
     "invoice.paid": _invoice_paid,
+    "charge.dispute.created": _dispute_opened,
     "customer.subscription.deleted": _subscription_deleted,
     "checkout.session.completed": _session_completed,
     "checkout.session.async_payment_succeeded": _async_payment_succeeded,
@@ -267,10 +312,23 @@ def _advance(checkout: Checkout, to: str, **values) -> bool:
     )
 
 
-def _gift_paid(checkout: Checkout, payment_intent: str | None, amount_total: int | None) -> str:
+def _gift_paid(
+    checkout: Checkout, payment_intent: str | None, paid: tuple[int | None, str | None],
+    happened: date,
+) -> str:  # fmt: skip
     """The money arrived: a gift in the ledger (once per payment, whatever event says so),
-    and a receipt naming the body that receives it."""
-    if not payment_intent or amount_total != checkout.amount_pence:
+    and a receipt naming the body that receives it. Money that does not match the declared
+    gift (another amount or currency) is not recorded as it: the checkout, the donor's
+    declaration, is kept, and the treasurers are told to settle it by hand."""
+    amount, currency = paid
+    if not payment_intent or amount != checkout.amount_pence or currency != "gbp":
+        if _advance(checkout, CheckoutState.PAID) or checkout.state == CheckoutState.PAID:
+            ledger.tell_treasurers(
+                f"A card payment ({amount} in {currency or 'an unknown currency'}, Stripe "
+                f"payment {payment_intent or 'unknown'}) does not match the gift declared "
+                f"at checkout {checkout.id} ({pounds(checkout.amount_pence)}): record or "
+                "refund it by hand."
+            )
         current_app.logger.warning("A paid checkout whose amount or payment does not match")
         return "amount or payment does not match"
     exists = db.session.scalar(select(Gift.id).where(Gift.payment_reference == payment_intent))
@@ -278,7 +336,7 @@ def _gift_paid(checkout: Checkout, payment_intent: str | None, amount_total: int
         return "already recorded"
     _advance(checkout, CheckoutState.PAID)
     card = payments.card_fingerprint(payment_intent)
-    gift = ledger.gift_from_card(checkout, payment_intent, card, uk_today())
+    gift = ledger.gift_from_card(checkout, payment_intent, card, happened)
     recipient = db.session.get(Recipient, checkout.recipient_id)
     queue_email(
         checkout.email,
