@@ -27,15 +27,17 @@ def copy_of(app, client: FlaskClient, address: str | None = None) -> FlaskClient
     return other
 
 
-def post_at_once(clients: list[FlaskClient], path: str, forms: list[dict]) -> list[int]:
-    """POST forms[i] from clients[i], all at the same moment; the statuses, in order."""
+def post_at_once(clients: list[FlaskClient], path: str | list[str], forms: list[dict]) -> list[int]:
+    """POST forms[i] from clients[i] (to path, or to path[i]), all at the same moment; the
+    statuses, in order."""
     assert len(clients) == len(forms)
+    paths = path if isinstance(path, list) else [path] * len(clients)
     barrier = threading.Barrier(len(clients))
     statuses: list[int | None] = [None] * len(clients)
 
     def send(index: int) -> None:
         barrier.wait()
-        statuses[index] = clients[index].post(path, data=forms[index]).status_code
+        statuses[index] = clients[index].post(paths[index], data=forms[index]).status_code
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(len(clients))]
     for thread in threads:

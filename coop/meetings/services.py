@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.models import Member
 from coop.audit import services as audit
@@ -170,7 +171,13 @@ def _draft(meeting_id: int) -> Meeting:
 
 
 def _item_values(
-    meeting: Meeting, kind: str, title: str, text: str, two_stage: bool, confirms_id: int | None
+    meeting: Meeting,
+    kind: str,
+    title: str,
+    text: str,
+    two_stage: bool,
+    confirms_id: int | None,
+    editing: AgendaItem | None = None,
 ) -> dict:
     if kind not in set(ItemKind):
         raise Invalid("Choose the kind of item.", "kind")
@@ -179,7 +186,7 @@ def _item_values(
     if confirms_id is not None:
         if kind != ItemKind.SPECIAL:
             raise Invalid("Only a special resolution confirms an earlier one.", "confirms_id")
-        confirms = _confirmable(meeting, confirms_id)
+        confirms = _confirmable(meeting, confirms_id, editing)
         text = confirms.text  # the confirmation is of that exact resolution
         two_stage = False
     elif kind in WITH_TEXT:
@@ -197,19 +204,41 @@ def _item_values(
     }  # fmt: skip
 
 
-def _confirmable(meeting: Meeting, item_id: int) -> AgendaItem:
+ALREADY_CONFIRMED = "Another item already confirms that resolution: a resolution is confirmed once."
+
+
+def _confirmable(meeting: Meeting, item_id: int, editing: AgendaItem | None) -> AgendaItem:
     first = db.session.get(AgendaItem, item_id)
     if first is None or not first.two_stage or first.meeting_id == meeting.id:
         raise Invalid("Choose a two-stage special resolution of an earlier meeting.", "confirms_id")
-    taken = db.session.scalar(
-        select(AgendaItem.id).where(
-            AgendaItem.confirms_id == item_id, AgendaItem.meeting_id != meeting.id
-        )
-    )
-    if taken is not None:
-        raise Invalid("Another meeting already confirms that resolution.", "confirms_id")
+    if _confirmed_by(item_id, editing) is not None:
+        raise Invalid(ALREADY_CONFIRMED, "confirms_id")
     _check_window(db.session.get(Meeting, first.meeting_id), meeting, "confirms_id")
     return first
+
+
+def _confirmed_by(item_id: int, editing: AgendaItem | None) -> int | None:
+    """The item, at this meeting or another, that confirms `item_id`, other than the one being
+    edited. A confirmation another meeting commits after this read is settled by the unique
+    index (`_written`)."""
+    statement = select(AgendaItem.id).where(AgendaItem.confirms_id == item_id)
+    if editing is not None:
+        statement = statement.where(AgendaItem.id != editing.id)
+    return db.session.scalar(statement.limit(1))
+
+
+def _written(item: AgendaItem, values: dict) -> None:
+    """Write an added or changed item in a SAVEPOINT: when two meetings confirm the same
+    resolution at once, the unique index refuses the second, which is told why (409)."""
+    try:
+        with db.session.begin_nested():
+            for name, value in values.items():
+                setattr(item, name, value)
+            db.session.add(item)
+    except IntegrityError:
+        if values.get("confirms_id") is None:
+            raise
+        raise Conflict(ALREADY_CONFIRMED, "confirms_id") from None
 
 
 def _check_window(first: Meeting, second: Meeting, field: str | None) -> None:
@@ -243,9 +272,8 @@ def add_item(
     if count >= AGENDA_MAX:
         raise Invalid(f"An agenda holds at most {AGENDA_MAX} items.")
     values = _item_values(meeting, kind, title, text, two_stage, confirms_id)
-    item = AgendaItem(meeting_id=meeting_id, position=(last or 0) + 1, **values)
-    db.session.add(item)
-    db.session.flush()
+    item = AgendaItem(meeting_id=meeting_id, position=(last or 0) + 1)
+    _written(item, values)
     audit.record(actor, "meeting.item_add", "meeting", meeting_id, item=item.id, kind=kind)
     return item
 
@@ -267,9 +295,8 @@ def update_item(
     confirmed = db.session.scalar(select(AgendaItem.id).where(AgendaItem.confirms_id == item.id))
     if item.two_stage and not still_two_stage and confirmed:
         raise Conflict("A later meeting confirms this resolution: it stays a two-stage one.")
-    for name, value in _item_values(meeting, kind, title, text, two_stage, confirms_id).items():
-        setattr(item, name, value)
-    db.session.flush()
+    values = _item_values(meeting, kind, title, text, two_stage, confirms_id, editing=item)
+    _written(item, values)
     audit.record(actor, "meeting.item_update", "meeting", meeting_id, item=item_id)
     return item
 
@@ -348,19 +375,21 @@ def _tell_members(meeting: Meeting, items: list[AgendaItem], today: date) -> int
     subject = f"Notice of {label.lower()}: {meeting.title}"[:200]
     recipients = queries.members_to_notify(today)
     documents = queries.documents(meeting.id)
-    for member in recipients:
+    for recipient in recipients:
+        member = recipient.member
         queue_email(
-            member.email, subject, "meetings/notice", member_id=member.id, member=member,
-            meeting=meeting, label=label, items=items, item_labels=ITEM_LABELS, link=link,
-            documents=documents,
+            recipient.address, subject, "meetings/notice", member_id=member.id if member else None,
+            name=recipient.name, meeting=meeting, label=label, items=items,
+            item_labels=ITEM_LABELS, link=link, documents=documents,
         )  # fmt: skip
-        notify(
-            member,
-            f"Notice of the {label.lower()} “{meeting.title}” on {when(meeting.starts_at)}.",
-            "meetings.show",
-            email=False,
-            meeting_id=meeting.id,
-        )
+        if member is not None:
+            notify(
+                member,
+                f"Notice of the {label.lower()} “{meeting.title}” on {when(meeting.starts_at)}.",
+                "meetings.show",
+                email=False,
+                meeting_id=meeting.id,
+            )
     return len(recipients)
 
 

@@ -128,11 +128,13 @@ def manage(meeting_id: int):
     return _manage_page(meeting_id)
 
 
-def _item_form(meeting, form: ItemForm | None = None) -> ItemForm:
+def _item_form(meeting, form: ItemForm | None = None, editing=None) -> ItemForm:
+    """The item form, offering the resolutions a special resolution may confirm: when
+    `editing` an item, the one it already confirms among them."""
     form = form or ItemForm(formdata=None)
     form.confirms_id.choices = [SelectChoice("", "Nothing: a new resolution")] + [
         SelectChoice(str(item.id), f"{first.title}, {services.when(first.starts_at)}: {item.title}")
-        for item, first in queries.confirmable_items(meeting)
+        for item, first in queries.confirmable_items(meeting, editing)
     ]
     return form
 
@@ -141,6 +143,7 @@ def _manage_page(meeting_id: int, item_form=None, document_form=None, status: in
     require_secretary(current_user)
     meeting = save(None, services.readable_meeting, current_user, meeting_id).value
     today = uk_today()
+    told = queries.notice_counts(today)
     page = render_template(
         "meetings/manage.html", meeting=meeting, items=queries.agenda(meeting_id),
         documents=queries.documents(meeting_id), item_form=_item_form(meeting, item_form),
@@ -148,8 +151,7 @@ def _manage_page(meeting_id: int, item_form=None, document_form=None, status: in
         deadline=services.notice_deadline(meeting), today=today,
         clear_days=services.settings().clear_days[meeting.kind],
         delivery_days=services.settings().deemed_delivery_days,
-        to_email=len(queries.members_to_notify(today)),
-        to_post=queries.members_without_email_notices(today), majority=_majority,
+        to_email=told.by_email, to_post=told.by_post, majority=_majority,
         render=render_markdown,
     )  # fmt: skip
     return page, status
@@ -178,7 +180,9 @@ def edit_item(meeting_id: int, item_id: int):
     item = next((i for i in queries.agenda(meeting_id) if i.id == item_id), None)
     if item is None:
         abort(404)
-    form = _item_form(meeting, ItemForm(obj=None if request.method == "POST" else item))
+    form = _item_form(
+        meeting, ItemForm(obj=None if request.method == "POST" else item), editing=item
+    )
     if request.method == "GET":
         form.confirms_id.data = str(item.confirms_id or "")
     if form.validate_on_submit() and save(

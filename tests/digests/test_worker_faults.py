@@ -88,7 +88,9 @@ def publish(app, name: str, *args) -> None:
     app.extensions["celery"].tasks[name].apply_async(args)
 
 
-def wait_until(condition, timeout: float = 60, every: float = 0.1, action=None) -> None:
+def wait_until(condition, timeout: float = 180, every: float = 0.1, action=None) -> None:
+    # Generous: a worker process starting on a busy 2-core machine (CI beside other work)
+    # took over a minute once; the bound only matters when the test fails.
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"
