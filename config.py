@@ -135,6 +135,14 @@ class Config:
     # Meetings' PDFs: outside static/ and the database; unset, <instance>/meeting-documents.
     COOP_MEETING_DOCUMENTS_DIR = env("COOP_MEETING_DOCUMENTS_DIR")
     COOP_MEETING_DOCUMENT_MAX_BYTES = env_int("COOP_MEETING_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+    # Board elections (docs/elections.md), as the society's rules say: seconders a nomination
+    # needs (the default for a new election), the word limit of a candidate's statement,
+    # the voting methods the rules allow ("stv", or "stv,fptp"), and the most consecutive
+    # terms a board member may serve (0: no limit), which candidates declare they respect.
+    COOP_ELECTION_SECONDERS = env_int("COOP_ELECTION_SECONDERS", 1)
+    COOP_ELECTION_STATEMENT_WORDS = env_int("COOP_ELECTION_STATEMENT_WORDS", 250)
+    COOP_ELECTION_METHODS = env("COOP_ELECTION_METHODS", "stv")
+    COOP_BOARD_MAX_CONSECUTIVE_TERMS = env_int("COOP_BOARD_MAX_CONSECUTIVE_TERMS", 0)
 
     # Card gifts through Stripe Checkout (docs/donations.md). Without a secret key the
     # donate page says online giving is not set up. STRIPE_API_BASE is for a local stand-in

@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from coop.digests.views import bp as digests
     from coop.donations.online.views import bp as giving
     from coop.donations.views import bp as donations
+    from coop.elections.views import bp as elections
     from coop.feeds.views import bp as feeds
     from coop.ideas.topics.views import bp as topics
     from coop.ideas.views import bp as ideas
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
         updates,
         membership,
         meetings,
+        elections,
         donations,
         giving,
         feeds,

@@ -8,6 +8,7 @@ from coop.common_ground.models import IdeaScore
 from coop.digests.models import Digest
 from coop.donations.models import Gift, GiftEvent, Recipient, Threshold
 from coop.donations.online.models import Checkout, PaymentEvent
+from coop.elections.models import Election, Nomination, Seconding
 from coop.ideas.models import Idea, IdeaRevision, Reaction, Topic
 from coop.mail.models import OutboundEmail
 from coop.meetings.models import AgendaItem, Meeting, MeetingDocument
@@ -39,6 +40,7 @@ __all__ = [
     "ConsentRecord",
     "DataExport",
     "Digest",
+    "Election",
     "Gift",
     "GiftEvent",
     "Idea",
@@ -50,6 +52,7 @@ __all__ = [
     "Member",
     "Membership",
     "ModerationAction",
+    "Nomination",
     "Notification",
     "OfficeTerm",
     "OfficerEntry",
@@ -61,6 +64,7 @@ __all__ = [
     "RecoveryCode",
     "RegisterEntry",
     "Report",
+    "Seconding",
     "Threshold",
     "Topic",
     "Update",

@@ -103,6 +103,13 @@ ACCESS = {
     "meetings.add_item": SECRETARY, "meetings.edit_item": SECRETARY,
     "meetings.remove_item": SECRETARY, "meetings.notice": SECRETARY,
     "meetings.upload": SECRETARY,
+    # Board elections: as meetings, members of the co-operative and officers (404 for anyone
+    # else, counted as allowed here: tests/elections checks it); the secretary sets them up.
+    "elections.index": SIGNED_IN, "elections.show": SIGNED_IN, "elections.stand": SIGNED_IN,
+    "elections.nominate": SIGNED_IN, "elections.withdraw": SIGNED_IN,
+    "elections.second": SIGNED_IN,
+    "elections.new": SECRETARY, "elections.edit": SECRETARY, "elections.manage": SECRETARY,
+    "elections.close": SECRETARY, "elections.reject": SECRETARY,
 }  # fmt: skip
 
 
@@ -143,6 +150,7 @@ def sample_data(app) -> dict:
             "action": "archive", "kind": "join", "token": "not-a-real-token",
             "filename": "coop.css", "reference": "no-such-checkout",
             "topic_slug": db.session.get(Topic, topic_id).slug,
+            "election_id": 1, "nomination_id": 1,  # none exists: each page answers 404
             **membership,
         }  # fmt: skip
 

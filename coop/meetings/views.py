@@ -16,6 +16,7 @@ from flask import (
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
+from coop.elections import queries as election_queries
 from coop.errors import CSRF_MESSAGE
 from coop.extensions import csrf
 from coop.markdown import render_markdown
@@ -67,6 +68,7 @@ def show(meeting_id: int):
         "meetings/show.html", meeting=meeting, items=queries.agenda(meeting_id),
         documents=queries.documents(meeting_id), render=render_markdown, majority=_majority,
         secretary=services.is_secretary(current_user),
+        elections=election_queries.elections_of_meeting(meeting_id),
     )  # fmt: skip
 
 
