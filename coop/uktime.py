@@ -33,9 +33,20 @@ def uk_date(moment: datetime | None) -> str:
     return "" if moment is None else f"{to_uk(moment).day} {to_uk(moment).strftime('%B %Y')}"
 
 
+def uk_when(moment: datetime) -> str:
+    """A time as members read it, with its weekday: Tuesday 3 November 2026, 7pm."""
+    return f"{to_uk(moment):%A} {uk_datetime(moment)}"
+
+
+def uk_day(moment: datetime) -> date:
+    """The UK calendar date of a moment (a payment just after midnight in summer time is the
+    next day's)."""
+    return to_uk(moment).date()
+
+
 def uk_today() -> date:
     """Today's date in the UK (the date of a register entry, a gift received, a deadline)."""
-    return to_uk(datetime.now(UTC)).date()
+    return uk_day(datetime.now(UTC))
 
 
 def day(value: date | None) -> str:

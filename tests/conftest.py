@@ -179,6 +179,15 @@ def client(app):
 
 
 @pytest.fixture
+def stripe_api():
+    """A local stand-in for Stripe's API and webhooks (tests/donations/stripe_standin.py)."""
+    from tests.donations.stripe_standin import StripeStandIn
+
+    with StripeStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
 def outbox(app):
     from tests.support import Outbox
 

@@ -39,7 +39,7 @@ from coop.membership.models import Office, OfficeTerm
 from coop.membership.permissions import offices_of, require_treasurer
 from coop.money import decimal_pounds, pounds
 from coop.notifications.services import notify
-from coop.uktime import to_uk, utcnow
+from coop.uktime import uk_day, utcnow
 from coop.uktime import uk_today as today
 from coop.validation import optional_text, required_text, spreadsheet_safe
 
@@ -426,7 +426,7 @@ def _last_checks() -> dict[str, date]:
         .where(Gift.status == Status.ACCEPTED, Gift.checked_at.is_not(None))
         .group_by(Gift.donor_key)
     ).all()
-    return {key: to_uk(at).date() for key, at in rows}
+    return {key: uk_day(at) for key, at in rows}
 
 
 def _looking_split(in_force) -> set[int]:

@@ -35,7 +35,8 @@ from coop.meetings.models import AgendaItem, ItemKind, Meeting
 from coop.membership.models import Membership
 from coop.membership.permissions import current_membership, is_coop_member, require_secretary
 from coop.notifications.services import notify
-from coop.uktime import from_uk_local, to_uk, uk_datetime, utcnow
+from coop.uktime import from_uk_local, utcnow
+from coop.uktime import uk_when as when
 from coop.validation import optional_text, required_text
 
 NOT_FOUND = "We could not find that election."
@@ -43,11 +44,6 @@ NOT_FOUND = "We could not find that election."
 
 def settings() -> rules.ElectionRules:
     return rules.ElectionRules.from_config(current_app.config)
-
-
-def when(moment: datetime) -> str:
-    """A time as members read it: Tuesday 3 November 2026, 7pm."""
-    return f"{to_uk(moment):%A} {uk_datetime(moment)}"
 
 
 def window(election: Election, now: datetime | None = None) -> str:

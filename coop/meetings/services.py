@@ -38,7 +38,8 @@ from coop.meetings.models import (
 from coop.membership.models import Office
 from coop.membership.permissions import is_coop_member, offices_of, require_secretary
 from coop.notifications.services import notify
-from coop.uktime import day, from_uk_local, to_uk, uk_datetime, uk_today, utcnow
+from coop.uktime import day, from_uk_local, uk_day, uk_today, utcnow
+from coop.uktime import uk_when as when
 from coop.validation import optional_text, required_text
 from coop.web import absolute_url
 
@@ -51,7 +52,7 @@ def settings() -> rules.MeetingRules:
 
 def meeting_day(meeting: Meeting) -> date:
     """The UK date of the meeting, which the notice period counts to."""
-    return to_uk(meeting.starts_at).date()
+    return uk_day(meeting.starts_at)
 
 
 def notice_deadline(meeting: Meeting) -> date:
@@ -391,11 +392,6 @@ def _tell_members(meeting: Meeting, items: list[AgendaItem], today: date) -> int
                 meeting_id=meeting.id,
             )
     return len(recipients)
-
-
-def when(moment: datetime) -> str:
-    """A meeting's time as members read it: Tuesday 3 November 2026, 7pm (UK time)."""
-    return f"{to_uk(moment):%A} {uk_datetime(moment)}"
 
 
 # Documents ---------------------------------------------------------------------------------------

@@ -23,17 +23,11 @@ from tests.browser.conftest import (
     violations,
 )
 from tests.donations.helpers import make_treasury
-from tests.donations.stripe_standin import SECRET_KEY, WEBHOOK_SECRET, StripeStandIn
+from tests.donations.stripe_standin import SECRET_KEY, WEBHOOK_SECRET
 from tests.membership.helpers import TREASURER
 from tests.support import Outbox
 
 REFUSED = "The law lets us accept gifts only from the donors listed"
-
-
-@pytest.fixture
-def stripe_api():
-    with StripeStandIn() as standin:
-        yield standin
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from tests.donations.helpers import make_treasury
 from tests.donations.stripe_standin import (
     SECRET_KEY,
     WEBHOOK_SECRET,
-    StripeStandIn,
     event,
     signed,
 )
@@ -29,12 +28,6 @@ from tests.parallel import post_at_once
 from tests.support import csrf_token, submit
 
 HOOK = "/donate/stripe/webhook"
-
-
-@pytest.fixture
-def stripe_api():
-    with StripeStandIn() as standin:
-        yield standin
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from coop.errors import Conflict, Invalid, NotFound
 from coop.extensions import db
 from coop.mail.services import queue_email
 from coop.money import pounds
-from coop.uktime import to_uk, utcnow
+from coop.uktime import uk_day, utcnow
 from coop.web import absolute_url
 
 NOT_PERMISSIBLE = (
@@ -98,10 +98,6 @@ def start_checkout(
 REFERENCE = re.compile(r"[A-Za-z0-9_-]{16,40}")  # secrets.token_urlsafe's alphabet
 
 
-def uk_date_of(moment: datetime) -> date:
-    return to_uk(moment).date()
-
-
 def checkout_by_reference(reference: str) -> tuple[Checkout, Recipient]:
     if not REFERENCE.fullmatch(reference):  # a NUL byte or a megabyte never reaches the database
         raise NotFound("We could not find that gift.")
@@ -170,7 +166,7 @@ def handle_event(event) -> str:
     handler = HANDLERS.get(event.type)
     # The day it happened, not the day we heard (Stripe retries for up to three days): the
     # 30-day clock and the year a gift counts in start then.
-    happened = uk_date_of(datetime.fromtimestamp(event.created, UTC))
+    happened = uk_day(datetime.fromtimestamp(event.created, UTC))
     outcome = handler(event.data.object.to_dict(), happened) if handler else "ignored"
     db.session.execute(
         update(PaymentEvent).where(PaymentEvent.id == kept).values(outcome=outcome[:200])

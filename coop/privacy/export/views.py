@@ -14,7 +14,7 @@ from coop.limits import attempts, failed, member_key, succeeded
 from coop.privacy.export import services as export
 from coop.privacy.models import ExportStatus
 from coop.security import MAX_PASSWORD_LENGTH
-from coop.uktime import to_uk, utcnow
+from coop.uktime import uk_day, utcnow
 from coop.validation import TextForm
 from coop.web import form_status, save
 
@@ -99,7 +99,7 @@ def download():
     path = export.archive_path(found, utcnow())
     if path is None:
         return render_template("privacy/export_expired.html"), 410
-    day = to_uk(found.ready_at).date().isoformat()
+    day = uk_day(found.ready_at).isoformat()
     response = send_file(
         path,
         mimetype="application/zip",
