@@ -37,6 +37,9 @@ ADMIN_PAGES = [
     # ...and may do the treasurer's work: the donations ledger.
     "/treasury", "/treasury/gifts/1", "/treasury/gifts/new", "/treasury/recipients",
     "/treasury/thresholds", "/treasury/totals",
+    # ...and calls general meetings: the demo's annual meeting is a draft with its agenda.
+    "/meetings", "/meetings/1", "/meetings/1/manage", "/meetings/1/edit", "/meetings/new",
+    "/meetings/1/items/1/edit", "/elections",
 ]  # fmt: skip
 
 
