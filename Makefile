@@ -55,8 +55,8 @@ worker: $(INSTALLED)
 ## bench: benchmarks against throwaway PostgreSQL databases (needs Redis and wrk): the web app
 ## under gunicorn at three data sizes, common-ground scoring, one weekly digest run for
 ## 100,000 members, counting a vote of 100,000 encrypted ballots, then a board election of
-## 10,000 ranked ballots by STV; results in bench/results.md, bench/common_ground.md,
-## bench/digests.md, bench/ballots.md and bench/stv.md
+## 10,000 ranked ballots by STV, and mixing 1,000 ranked ballots; results in bench/results.md,
+## bench/common_ground.md, bench/digests.md, bench/ballots.md, bench/stv.md and bench/mix.md
 .PHONY: bench
 bench: $(INSTALLED)
 	@command -v wrk >/dev/null || { echo "Installing wrk (Debian package)"; \
@@ -66,6 +66,7 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.digests --output bench/digests.md
 	$(BIN)/python -m bench.ballots --output bench/ballots.md
 	$(BIN)/python -m bench.stv --output bench/stv.md
+	$(BIN)/python -m bench.mix --ballots 1000 --output bench/mix.md
 
 ## lock: resolve pyproject.toml again into requirements/app.txt (production) and
 ## requirements/dev.txt (development, tests, CI), with hashes; the app's pins are the same
