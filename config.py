@@ -143,6 +143,25 @@ class Config:
     COOP_ELECTION_STATEMENT_WORDS = env_int("COOP_ELECTION_STATEMENT_WORDS", 250)
     COOP_ELECTION_METHODS = env("COOP_ELECTION_METHODS", "stv")
     COOP_BOARD_MAX_CONSECUTIVE_TERMS = env_int("COOP_BOARD_MAX_CONSECUTIVE_TERMS", 0)
+    # The usual length of a board election's vote, offered when the secretary sets it up.
+    COOP_ELECTION_VOTING_DAYS = env_int("COOP_ELECTION_VOTING_DAYS", 14)
+    # Voting at general meetings (docs/meetings.md, "Voting on resolutions"). The Act leaves
+    # quorum and proxies to the rules (Sch 1 para 5). Quorum: this percentage of current
+    # members (rounded up) or this number, whichever is fewer.
+    COOP_GM_QUORUM_PERCENT = env_int("COOP_GM_QUORUM_PERCENT", 10)
+    COOP_GM_QUORUM_MEMBERS = env_int("COOP_GM_QUORUM_MEMBERS", 20)
+    # Members check in from this many minutes before the start until voting closes.
+    COOP_GM_CHECK_IN_OPENS_MINUTES = env_int("COOP_GM_CHECK_IN_OPENS_MINUTES", 60)
+    # The safety task closes and counts what the chair did not, this long after the start.
+    COOP_GM_VOTING_CLOSES_AFTER_HOURS = env_int("COOP_GM_VOTING_CLOSES_AFTER_HOURS", 6)
+    # Proxies only if the rules allow them ("1"); whether proxies count towards the quorum;
+    # the deadline for appointing or revoking one, in hours before the start; the most one
+    # member may hold (0: no limit).
+    # (On or off: 1/0, true/false, yes/no, on/off; anything else is an error naming it.)
+    COOP_GM_PROXIES = env("COOP_GM_PROXIES", "0")
+    COOP_GM_PROXIES_COUNT_FOR_QUORUM = env("COOP_GM_PROXIES_COUNT_FOR_QUORUM", "1")
+    COOP_GM_PROXY_DEADLINE_HOURS = env_int("COOP_GM_PROXY_DEADLINE_HOURS", 48)
+    COOP_GM_PROXY_MAX_PER_HOLDER = env_int("COOP_GM_PROXY_MAX_PER_HOLDER", 5)
 
     # Card gifts through Stripe Checkout (docs/donations.md). Without a secret key the
     # donate page says online giving is not set up. STRIPE_API_BASE is for a local stand-in
@@ -206,6 +225,11 @@ class Config:
     LIMIT_REACTIONS = env("LIMIT_REACTIONS", "30 per minute")
     LIMIT_UNSUBSCRIBE = env("LIMIT_UNSUBSCRIBE", "30 per minute")
     LIMIT_DONATE_PER_IP = env("LIMIT_DONATE_PER_IP", "10 per hour;30 per day")  # card testers
+    # General meetings, per member, every try counted: checking in, appointing or revoking a
+    # proxy (a refused membership number is a guess at the register), the door's check-ins.
+    LIMIT_MEETING_CHECK_IN = env("LIMIT_MEETING_CHECK_IN", "10 per minute;60 per day")
+    LIMIT_MEETING_PROXIES = env("LIMIT_MEETING_PROXIES", "10 per hour;30 per day")
+    LIMIT_MEETING_DOOR = env("LIMIT_MEETING_DOOR", "120 per minute;2000 per day")
     LIMIT_API = env("LIMIT_API", "120 per minute")  # per address, the whole public API
     # A large vote's record runs to tens of megabytes: downloads per address.
     LIMIT_BALLOT_RECORDS = env("LIMIT_BALLOT_RECORDS", "10 per minute;100 per day")

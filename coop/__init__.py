@@ -86,10 +86,12 @@ def register_blueprints(app: Flask) -> None:
     from coop.donations.online.views import bp as giving
     from coop.donations.views import bp as donations
     from coop.elections.views import bp as elections
+    from coop.elections.voting.views import bp as election_voting
     from coop.feeds.views import bp as feeds
     from coop.ideas.topics.views import bp as topics
     from coop.ideas.views import bp as ideas
     from coop.meetings.views import bp as meetings
+    from coop.meetings.voting.views import bp as meeting_votes
     from coop.membership.views import bp as membership
     from coop.moderation.views import bp as moderation
     from coop.notifications.views import bp as notifications
@@ -120,7 +122,9 @@ def register_blueprints(app: Flask) -> None:
         updates,
         membership,
         meetings,
+        meeting_votes,
         elections,
+        election_voting,
         donations,
         giving,
         feeds,

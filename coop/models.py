@@ -9,9 +9,17 @@ from coop.digests.models import Digest
 from coop.donations.models import Gift, GiftEvent, Recipient, Threshold
 from coop.donations.online.models import Checkout, PaymentEvent
 from coop.elections.models import Election, Nomination, Seconding
+from coop.elections.voting.models import Candidate, ElectionVote, MixedBallot
 from coop.ideas.models import Idea, IdeaRevision, Reaction, Topic
 from coop.mail.models import OutboundEmail
-from coop.meetings.models import AgendaItem, Meeting, MeetingDocument
+from coop.meetings.models import AgendaItem, Meeting, MeetingDocument, MeetingMinutes
+from coop.meetings.voting.models import (
+    Attendance,
+    MeetingBallot,
+    MeetingVoting,
+    Proxy,
+    ResolutionVote,
+)
 from coop.membership.models import (
     Application,
     Inspection,
@@ -30,10 +38,12 @@ __all__ = [
     "AgendaItem",
     "Appeal",
     "Application",
+    "Attendance",
     "AuditEntry",
     "Ballot",
     "BallotBox",
     "BoxVoter",
+    "Candidate",
     "Checkout",
     "Comment",
     "CommentRevision",
@@ -41,6 +51,7 @@ __all__ = [
     "DataExport",
     "Digest",
     "Election",
+    "ElectionVote",
     "Gift",
     "GiftEvent",
     "Idea",
@@ -48,9 +59,13 @@ __all__ = [
     "IdeaScore",
     "Inspection",
     "Meeting",
+    "MeetingBallot",
     "MeetingDocument",
+    "MeetingMinutes",
+    "MeetingVoting",
     "Member",
     "Membership",
+    "MixedBallot",
     "ModerationAction",
     "Nomination",
     "Notification",
@@ -59,11 +74,13 @@ __all__ = [
     "OutboundEmail",
     "PaymentEvent",
     "Proposal",
+    "Proxy",
     "Reaction",
     "Recipient",
     "RecoveryCode",
     "RegisterEntry",
     "Report",
+    "ResolutionVote",
     "Seconding",
     "Threshold",
     "Topic",

@@ -182,6 +182,8 @@ def test_every_features_beat_entries_are_found(app):
     assert set(app.extensions["celery"].conf.beat_schedule) == {
         "sweep-outbox", "forget-old-emails",  # mail
         "close-due-proposals",  # proposals
+        "close-due-meeting-votes",  # meetings/voting: the safety close
+        "close-due-elections",  # elections/voting: candidates fixed, votes counted
         "refresh-trending",  # ideas
         "recompute-common-ground",  # common_ground
         "daily-digest", "weekly-digest", "digest-catch-up", "digest-retries",

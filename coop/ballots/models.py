@@ -61,8 +61,10 @@ class Ballot(db.Model):
     tracker: Mapped[bytes] = mapped_column(LargeBinary(32))
     chain: Mapped[bytes] = mapped_column(LargeBinary(32))
     replaces: Mapped[int | None]
-    ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary(64))
-    proof: Mapped[bytes | None] = mapped_column(LargeBinary(512))
+    # One ciphertext (a proposal's or a resolution's choice) or a ranked ballot's several
+    # (coop/ballots/mix.py), with its proof: PostgreSQL's bytea has no length either way.
+    ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary())
+    proof: Mapped[bytes | None] = mapped_column(LargeBinary())
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from coop.ballots.models import Ballot, BallotBox
-from coop.ballots.record import FORMAT
+from coop.ballots.record import FORMAT, parse_tracker
 from coop.extensions import db
 
 PER_PAGE = 100
@@ -103,3 +103,43 @@ def record_chunks(
             entry["proof"] = proof.hex() if proof else None
         yield ("\n  " if number == 0 else ",\n  ") + json.dumps(entry)
     yield "\n ]\n}\n"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A page of a box's public list, as its page shows it, and a tracker looked up."""
+
+    summary: Summary
+    entries: list
+    page: int
+    pages: int
+    searched: str
+    search_error: str | None
+    found: Ballot | None
+    found_replaced: bool
+    status: int  # 400 for a tracker that is not one, 404 for one not on the list
+
+
+def listing(box_id: int, page: int | None, searched: str) -> Listing:
+    """The page of entries asked for (out of range: the first) and the tracker searched."""
+    page = page if page is not None and 1 <= page <= 10**7 else 1
+    searched = searched[:200]
+    found = error = None
+    status = 200
+    if searched:
+        tracker = parse_tracker(searched)
+        found = find(box_id, tracker) if tracker else None
+        if tracker is None:
+            status, error = (
+                400,
+                "A tracker is 64 letters and digits (0-9, a-f); spaces do not matter.",
+            )
+        elif found is None:
+            status, error = 404, "No ballot on this list has that tracker."
+    total = summary(box_id)
+    return Listing(
+        summary=total, entries=page_of_entries(box_id, page), page=page,
+        pages=max(1, -(-total.entries // PER_PAGE)), searched=searched, search_error=error,
+        found=found, found_replaced=found is not None and is_replaced(box_id, found.seq),
+        status=status,
+    )  # fmt: skip

@@ -4,6 +4,7 @@ seconders counted in SQL, and what the reader has done already."""
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from coop.elections import rules
 from coop.elections.models import Election, Nomination, Seconding
@@ -79,10 +80,14 @@ def items_without_election() -> list[tuple[AgendaItem, Meeting]]:
 
 
 def nominations(election: Election) -> list[NominationRow]:
-    """Every nomination of the election, in the order made, each with its seconders."""
-    seconders = (
+    """Every nomination of the election, in the order made, each with its seconders: those
+    whose membership is current now (a seconder who has ceased to be a member no longer
+    counts, here and when the candidates are fixed)."""
+    seconding_member = aliased(Membership)
+    seconders = (  # only seconders who are still members of the co-operative
         select(func.count(Seconding.id))
-        .where(Seconding.nomination_id == Nomination.id)
+        .join(seconding_member, seconding_member.id == Seconding.membership_id)
+        .where(Seconding.nomination_id == Nomination.id, seconding_member.ceased_on.is_(None))
         .correlate(Nomination)
         .scalar_subquery()
     )

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coop.accounts.models import Member
@@ -28,6 +28,7 @@ from coop.elections.models import (
     Nomination,
     Seconding,
 )
+from coop.elections.voting.models import CANDIDATES_MAX
 from coop.errors import Conflict, Invalid, NotAllowed, NotFound
 from coop.extensions import db
 from coop.meetings import services as meetings
@@ -304,6 +305,8 @@ def stand(
     nomination = _nomination_of(election.id, own.id)
     if nomination is not None and nomination.withdrawn_at is not None:
         raise Conflict("You withdrew from this election: a withdrawal is final.")
+    if nomination is None or nomination.accepted_at is None:
+        _room_on_the_paper(election.id)
     values = {
         **dict.fromkeys(rules.DECLARATION_FIELDS, True), "candidate_id": actor.id,
         "candidate_name": actor.display_name, "statement": text,
@@ -325,6 +328,28 @@ def stand(
     audit.record(actor, "nomination.stand", "election", election.id, nomination=nomination.id,
                  kind=kind, words=rules.count_words(text))  # fmt: skip
     return nomination
+
+
+def _room_on_the_paper(election_id: int) -> None:
+    """No more candidates standing than a ballot paper holds (CANDIDATES_MAX): the one who
+    would be one too many is refused. The election's row is locked, so parallel acceptances
+    are counted one after the other."""
+    _locked(election_id)
+    standing = db.session.scalar(
+        select(func.count(Nomination.id))
+        .join(Membership, Membership.id == Nomination.membership_id)
+        .where(
+            Nomination.election_id == election_id,
+            Nomination.accepted_at.is_not(None),
+            Nomination.withdrawn_at.is_(None),
+            Membership.ceased_on.is_(None),
+        )
+    )
+    if standing >= CANDIDATES_MAX:
+        raise Conflict(
+            f"{standing} candidates are standing already, and a ballot paper holds at most "
+            f"{CANDIDATES_MAX}: no more can stand in this election."
+        )
 
 
 def _candidates_nomination(actor: Member, election: Election) -> Nomination:

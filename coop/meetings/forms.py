@@ -11,7 +11,15 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired
 
 from coop.ideas.forms import strip
-from coop.meetings.models import ITEM_LABELS, KIND_LABELS, PLACE_MAX, TEXT_MAX, TITLE_MAX, URL_MAX
+from coop.meetings.models import (
+    ITEM_LABELS,
+    KIND_LABELS,
+    MINUTES_MAX,
+    PLACE_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    URL_MAX,
+)
 from coop.validation import TextForm, at_most
 
 
@@ -76,3 +84,16 @@ class DocumentForm(TextForm):
         description="For example: Accounts for the year to 31 March 2027.",
     )
     file = FileField("PDF file", description="A PDF only.")
+
+
+class MinutesForm(TextForm):
+    text = TextAreaField(
+        "Minutes",
+        [InputRequired("Enter the minutes."), at_most(MINUTES_MAX, "The minutes")],
+        description="Markdown works. They can be corrected until a later meeting approves them.",
+    )
+    public = BooleanField("Publish these minutes to everyone, not only to members")
+
+
+class ApprovalForm(TextForm):
+    minutes_of = SelectField("Minutes this item approves", choices=[], default="")

@@ -157,3 +157,33 @@ class MeetingDocument(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by_id: Mapped[int | None]
+
+
+MINUTES_MAX = 50_000
+
+
+class MeetingMinutes(db.Model):
+    """The minutes of a held meeting, as the secretary records them (Markdown, rendered
+    sanitised), published to members or, if `public`, to anyone. A "minutes" item of a
+    later meeting approves them (`approval_item_id`, linked before that meeting's notice).
+    From the notice members vote on this text, so it is fixed (unless that vote closes
+    without carrying them); once carried they are approved and fixed for good: the services
+    refuse a change and the database's triggers too (migration 0018)."""
+
+    __tablename__ = "meeting_minutes"
+    __table_args__ = (
+        CheckConstraint(f"length(text) BETWEEN 1 AND {MINUTES_MAX}", name="text_length"),
+        CheckConstraint("approved_at IS NULL OR approval_item_id IS NOT NULL", name="approval"),
+    )
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("general_meetings.id", ondelete="RESTRICT"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(default=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None]
+    approval_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="RESTRICT"), unique=True
+    )
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -33,6 +33,7 @@ from coop.meetings.models import (
     Meeting,
     MeetingDocument,
     MeetingKind,
+    MeetingMinutes,
     MeetingState,
 )
 from coop.membership.models import Office
@@ -297,6 +298,8 @@ def update_item(
     if item.two_stage and not still_two_stage and confirmed:
         raise Conflict("A later meeting confirms this resolution: it stays a two-stage one.")
     values = _item_values(meeting, kind, title, text, two_stage, confirms_id, editing=item)
+    if kind != ItemKind.MINUTES:
+        _unlink_minutes(item.id)
     _written(item, values)
     audit.record(actor, "meeting.item_update", "meeting", meeting_id, item=item_id)
     return item
@@ -308,9 +311,20 @@ def remove_item(actor: Member, meeting_id: int, item_id: int) -> None:
     item = _item(meeting_id, item_id)
     if db.session.scalar(select(AgendaItem.id).where(AgendaItem.confirms_id == item.id)):
         raise Conflict("A later meeting confirms this resolution: remove that item first.")
+    _unlink_minutes(item.id)
     db.session.delete(item)
     db.session.flush()
     audit.record(actor, "meeting.item_remove", "meeting", meeting_id, item=item_id)
+
+
+def _unlink_minutes(item_id: int) -> None:
+    """A draft's item that approved minutes is removed, or no longer approves minutes: the
+    minutes are free to be put on an agenda again (the caller holds the draft's lock)."""
+    db.session.execute(
+        update(MeetingMinutes)
+        .where(MeetingMinutes.approval_item_id == item_id, MeetingMinutes.approved_at.is_(None))
+        .values(approval_item_id=None)
+    )
 
 
 def _item(meeting_id: int, item_id: int) -> AgendaItem:
@@ -363,6 +377,9 @@ def issue_notice(actor: Member, meeting_id: int) -> int:
     if not moved:
         raise Conflict("Notice of this meeting has already been given.")
     db.session.refresh(meeting)
+    from coop.meetings.voting.services import open_boxes  # the sub-package imports this one
+
+    open_boxes(meeting_id)  # advance voting on the resolutions opens with the notice
     told = _tell_members(meeting, items, today)
     audit.record(
         actor, "meeting.notice", "meeting", meeting_id, members=told, deadline=deadline.isoformat()

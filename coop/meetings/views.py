@@ -20,10 +20,11 @@ from coop.elections import queries as election_queries
 from coop.errors import CSRF_MESSAGE
 from coop.extensions import csrf
 from coop.markdown import render_markdown
-from coop.meetings import queries, services
-from coop.meetings.forms import DocumentForm, ItemForm, MeetingForm
+from coop.meetings import minutes, queries, services
+from coop.meetings.forms import ApprovalForm, DocumentForm, ItemForm, MeetingForm, MinutesForm
 from coop.meetings.models import ITEM_LABELS, KIND_LABELS
 from coop.meetings.rules import Majority
+from coop.meetings.voting import queries as voting_queries
 from coop.membership.permissions import require_secretary
 from coop.uktime import to_uk, uk_today
 from coop.validation import database_id
@@ -69,6 +70,8 @@ def show(meeting_id: int):
         documents=queries.documents(meeting_id), render=render_markdown, majority=_majority,
         secretary=services.is_secretary(current_user),
         elections=election_queries.elections_of_meeting(meeting_id),
+        voting_info=voting_queries.meeting_context(meeting),
+        minutes=minutes.minutes_of(meeting_id), approves=minutes.approvals(meeting_id),
     )  # fmt: skip
 
 
@@ -141,7 +144,9 @@ def _item_form(meeting, form: ItemForm | None = None, editing=None) -> ItemForm:
     return form
 
 
-def _manage_page(meeting_id: int, item_form=None, document_form=None, status: int = 200):
+def _manage_page(
+    meeting_id: int, item_form=None, document_form=None, status: int = 200, approval=None
+):
     require_secretary(current_user)
     meeting = save(None, services.readable_meeting, current_user, meeting_id).value
     today = uk_today()
@@ -154,7 +159,9 @@ def _manage_page(meeting_id: int, item_form=None, document_form=None, status: in
         clear_days=services.settings().clear_days[meeting.kind],
         delivery_days=services.settings().deemed_delivery_days,
         to_email=told.by_email, to_post=told.by_post, majority=_majority,
-        render=render_markdown,
+        render=render_markdown, approves=minutes.approvals(meeting_id),
+        approval=approval or (None, approval_form(meeting)), approval_blank=approval_form(meeting),
+        minutes=minutes.minutes_of(meeting_id),
     )  # fmt: skip
     return page, status
 
@@ -234,3 +241,60 @@ def upload(meeting_id: int):
     if form.csrf_token.errors:  # shown at the top: the token has no field of its own
         form.form_errors.append(CSRF_MESSAGE)
     return _manage_page(meeting_id, document_form=form, status=form_status(form))
+
+
+# Minutes -----------------------------------------------------------------------------------------
+
+
+@bp.get("/meetings/<int:meeting_id>/minutes")
+def minutes_page(meeting_id: int):
+    """The minutes: to anyone if the secretary published them publicly, else as the meeting."""
+    meeting, found = save(None, minutes.readable_minutes, current_user, meeting_id).value
+    page = render_template("meetings/minutes.html", meeting=meeting, minutes=found,
+                           render=render_markdown)  # fmt: skip
+    response = current_app.make_response(page)
+    if not found.public:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/edit", methods=["GET", "POST"])
+@login_required
+def record_minutes(meeting_id: int):
+    require_secretary(current_user)
+    meeting = save(None, services.readable_meeting, current_user, meeting_id).value
+    found = minutes.minutes_of(meeting_id)
+    form = MinutesForm(obj=None if request.method == "POST" else found)
+    if form.validate_on_submit() and save(
+        form, minutes.record_minutes, current_user, meeting_id, form.text.data, form.public.data
+    ):
+        flash("The minutes are saved.", "success")
+        return redirect(url_for("meetings.minutes_page", meeting_id=meeting_id))
+    page = render_template("meetings/minutes_form.html", form=form, meeting=meeting, minutes=found)
+    return page, form_status(form)
+
+
+def approval_form(meeting, form: ApprovalForm | None = None) -> ApprovalForm:
+    """The form linking a minutes item to the earlier minutes it approves."""
+    form = form or ApprovalForm(formdata=None)
+    form.minutes_of.choices = [SelectChoice("", "Choose the minutes")] + [
+        SelectChoice(str(found.meeting_id), f"{earlier.title}, {services.when(earlier.starts_at)}")
+        for found, earlier in minutes.unlinked(meeting)
+    ]
+    return form
+
+
+@bp.post("/meetings/<int:meeting_id>/items/<int:item_id>/approves")
+@login_required
+def link_minutes(meeting_id: int, item_id: int):
+    require_secretary(current_user)
+    meeting = save(None, services.readable_meeting, current_user, meeting_id).value
+    if next((i for i in queries.agenda(meeting_id) if i.id == item_id), None) is None:
+        abort(404)
+    form = approval_form(meeting, ApprovalForm())
+    if form.validate_on_submit() and save(
+        form, minutes.link_approval, current_user, item_id, database_id(form.minutes_of.data)
+    ):
+        flash("The item is linked to the minutes it approves.", "success")
+        return redirect(url_for("meetings.manage", meeting_id=meeting_id))
+    return _manage_page(meeting_id, approval=(item_id, form), status=form_status(form))

@@ -15,7 +15,7 @@ from coop.accounts.permissions import require_contributor
 from coop.audit import services as audit
 from coop.errors import Conflict, Invalid, NotAllowed, NotFound
 from coop.extensions import db
-from coop.membership import queries, rules
+from coop.membership import queries, rules, signals
 from coop.membership.models import (
     NAME_MAX,
     NOTE_MAX,
@@ -375,6 +375,8 @@ def _cease(
         actor, previous, EntryKind.CEASED, ceased_on=on, ceased_reason=reason, note=note, **changes
     )
     audit.record(actor, "membership.cease", "membership", membership.id, reason=reason)
+    if membership.account_id is not None:
+        signals.ceased.send(membership.account_id)  # their ballots in members' votes go
     account = db.session.get(Member, membership.account_id) if membership.account_id else None
     if account is not None and reason != Ceased.DIED:
         notify(

@@ -83,6 +83,7 @@ def forget_opinions(member_id: int) -> None:
     """Remove a member's supports and oppositions (and their weight in the totals) and their
     ballots in votes still open."""
     from coop.ideas.models import Idea, Reaction
+    from coop.meetings.voting.services import remove_ballots as forget_meeting_ballots
     from coop.proposals.services import remove_ballots
 
     for value, column in ((1, "support_count"), (-1, "oppose_count")):
@@ -96,7 +97,8 @@ def forget_opinions(member_id: int) -> None:
             .execution_options(synchronize_session=False)
         )
     db.session.execute(delete(Reaction).where(Reaction.member_id == member_id))
-    remove_ballots(member_id)
+    forget_meeting_ballots(member_id)  # and who cast them, so they no longer count to quorum
+    remove_ballots(member_id)  # every other open box: proposals' and elections'
 
 
 CONSENT_LABELS = {

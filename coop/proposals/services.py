@@ -27,6 +27,7 @@ from coop.extensions import db
 from coop.ideas.models import Idea, Stage
 from coop.ideas.services import get_idea, make_slug
 from coop.markdown import render_markdown
+from coop.membership import signals as membership_signals
 from coop.membership.models import Membership
 from coop.membership.permissions import is_coop_member
 from coop.proposals.models import (
@@ -283,6 +284,24 @@ def remove_ballots(member_id: int) -> int:
         .order_by(BallotBox.id)
     ).all()
     return sum(ballots.remove(box_id, member_id) for box_id, _public in open_boxes)
+
+
+@membership_signals.ceased.connect
+def remove_ballots_of_former_member(account_id: int, **_) -> int:
+    """A membership ended: their ballots leave the open votes only members may cast (public
+    removal entries, as for withdrawn consent); votes open to every supporter keep them."""
+    open_boxes = db.session.scalars(
+        select(Proposal.ballot_box_id)
+        .join(BoxVoter, BoxVoter.box_id == Proposal.ballot_box_id)
+        .join(BallotBox, BallotBox.id == Proposal.ballot_box_id)
+        .where(
+            Proposal.electorate_kind == Electorate.MEMBERS,
+            BoxVoter.member_id == account_id,
+            BallotBox.closed_at.is_(None),
+        )
+        .order_by(Proposal.ballot_box_id)
+    ).all()
+    return sum(ballots.remove(box_id, account_id) for box_id in open_boxes)
 
 
 def electorate_size(kind: str = Electorate.SUPPORTERS) -> int:

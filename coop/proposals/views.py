@@ -3,7 +3,7 @@ from flask_login import current_user, login_required
 
 from coop.accounts.permissions import require_contributor, require_organiser
 from coop.ballots import queries as ballot_queries
-from coop.ballots.record import format_tracker, parse_tracker
+from coop.ballots.record import format_tracker
 from coop.ballots.services import destroy_spent_keys
 from coop.comments.discussion import comment_url, discussion_context, submit_comment
 from coop.comments.forms import CommentForm
@@ -137,35 +137,14 @@ def ballots(proposal_id: int):
     proposal = services.visible_proposal(current_user, proposal_id, with_idea=False)
     now = utcnow()
     services.count_due_on_read(now, proposal)
-    box_id = proposal.ballot_box_id
-    page = request.args.get("page", 1, type=int)
-    if not 1 <= page <= 10**7:
-        page = 1
-    searched = request.args.get("tracker", "")[:200]
-    found = status = error = None
-    if searched:
-        tracker = parse_tracker(searched)
-        found = ballot_queries.find(box_id, tracker) if tracker else None
-        if tracker is None:
-            status, error = (
-                400,
-                "A tracker is 64 letters and digits (0-9, a-f); spaces do not matter.",
-            )
-        elif found is None:
-            status, error = 404, "No ballot on this list has that tracker."
-    summary = ballot_queries.summary(box_id)
+    found = ballot_queries.listing(
+        proposal.ballot_box_id, request.args.get("page", type=int), request.args.get("tracker", "")
+    )
     body = render_template(
         "proposals/ballots.html",
         proposal=proposal,
         box=proposal.ballot_box,
-        summary=summary,
-        entries=ballot_queries.page_of_entries(box_id, page),
-        page=page,
-        pages=max(1, -(-summary.entries // ballot_queries.PER_PAGE)),
-        searched=searched,
-        search_error=error,
-        found=found,
-        found_replaced=found is not None and ballot_queries.is_replaced(box_id, found.seq),
         now=now,
+        **vars(found),
     )
-    return body, status or 200
+    return body, found.status

@@ -136,6 +136,26 @@ def test_a_binding_votes_electorate_and_quorum_are_the_members_of_the_co_operati
         assert proposal.quorum_met and proposal.outcome == "carried"
 
 
+def test_a_member_who_ceases_leaves_the_binding_vote_and_keeps_the_supporters_vote(app, society):
+    make_member(app, ORGANISER, "Org", role="organiser")
+    membership = admitted(app, SUPPORTER)
+    with app.app_context():
+        voter = find(SUPPORTER).id
+    binding = make_proposal(app, ORGANISER, question="Binding?", electorate="members")
+    everyone = make_proposal(app, ORGANISER, question="Open to all?")
+    cast_votes(app, binding, {voter: "for"})
+    cast_votes(app, everyone, {voter: "for"})
+    with app.app_context():
+        services.record_cessation(find(SECRETARY), membership, "died", services.today(), "")
+        db.session.commit()
+    for proposal_id in (binding, everyone):
+        end_voting(app, proposal_id)
+    assert close_due(app) == 2
+    with app.app_context():
+        assert db.session.get(Proposal, binding).votes_for == 0  # a public removal entry
+        assert db.session.get(Proposal, everyone).votes_for == 1  # still a supporter's vote
+
+
 def test_officers_acting_at_the_same_moment_admit_once(app, society):
     client = client_for(app, SUPPORTER)
     assert submit(client, "/membership/apply", APPLY).status_code == 302
